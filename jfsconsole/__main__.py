@@ -1,0 +1,3 @@
+from jfsconsole.cli import main
+
+raise SystemExit(main())
