@@ -6,6 +6,8 @@ TUI paints before the SDK is loaded.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +50,20 @@ class DeleteResult:
     deleted: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (key, message)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (key, why)
+
+
+def _add_content_md5(request: Any, **_: Any) -> None:
+    """The MinIO-based gateway insists on Content-MD5 for DeleteObjects ("MissingContentMD5");
+    botocore >= 1.36 sends a CRC32 checksum header instead, so add the MD5 ourselves."""
+    body = request.body
+    if body is None:
+        return
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    elif not isinstance(body, bytes | bytearray):
+        return
+    digest = hashlib.md5(body, usedforsecurity=False).digest()
+    request.headers["Content-MD5"] = base64.b64encode(digest).decode("ascii")
 
 
 def map_error(exc: BaseException, *, endpoint: str, bucket: str | None = None,
@@ -123,7 +139,7 @@ class S3Store:
         s = self.settings
         verify: bool | str = s.ca_file if s.ca_file else s.verify_tls
         session = boto3.session.Session()
-        return session.client(
+        client = session.client(
             "s3",
             endpoint_url=endpoint,
             region_name=s.region,
@@ -142,6 +158,8 @@ class S3Store:
                 response_checksum_validation="when_required",
             ),
         )
+        client.meta.events.register("before-sign.s3.DeleteObjects", _add_content_md5)
+        return client
 
     @property
     def client(self) -> S3Client:
@@ -301,11 +319,19 @@ class S3Store:
                 err = self._err(exc, bucket)
                 result.errors.extend((k, err.message) for k in batch)
                 continue
-            result.deleted.extend(d["Key"] for d in answer.get("Deleted", []))
-            result.errors.extend(
+            errors = [
                 (e.get("Key", "?"), f"{e.get('Code', '')}: {e.get('Message', '')}".strip(": "))
                 for e in answer.get("Errors", [])
-            )
+            ]
+            result.errors.extend(errors)
+            named = [d["Key"] for d in answer.get("Deleted", []) if "Key" in d]
+            if len(named) == len(answer.get("Deleted", [])):
+                result.deleted.extend(named)
+            else:
+                # The JuiceFS gateway answers <Deleted></Deleted> without the key, so what was
+                # deleted is the batch less the keys that came back as errors.
+                failed = {k for k, _ in errors}
+                result.deleted.extend(k for k in batch if k not in failed)
         return result
 
 

@@ -212,7 +212,7 @@ def classify(
             return DumpCheck(DumpState.IN_PROGRESS, f"dump still being written: {why}")
         return DumpCheck(
             DumpState.TRUNCATED,
-            f"only {size} bytes, cut inside the HPROF header: the JVM stopped at once "
+            f"only {size} byte{'s' if size != 1 else ''}, cut inside the HPROF header: the JVM stopped at once "
             "(killed, or the volume was full)",
         )
     id_size, millis = struct.unpack_from(">IQ", head, nul + 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from jfsconsole.backends.audit import AuditLog, actor
@@ -63,9 +63,14 @@ class DumpService:
         s3 = self.profile.s3
         return (s3.bucket, s3.prefix) if s3 else ("jfsdata", "dumpfiles/")
 
-    def resolve(self, text: str) -> tuple[str, str]:
+    def resolve(self, text: str) -> objpath.ObjPath:
+        """What a CLI user typed (bucket/key, bare name, s3://, in-pod path) -> bucket + key."""
         bucket, prefix = self.default_location
-        return objpath.resolve(text, bucket, prefix)
+        return objpath.resolve(text, bucket=bucket, prefix=prefix, mount_root=self._mount_root)
+
+    @property
+    def _mount_root(self) -> str:
+        return self.profile.s3.mount_root if self.profile.s3 else objpath.DEFAULT_MOUNT_ROOT
 
     def list_buckets(self) -> list[ObjectEntry]:
         return self.store.list_buckets()
@@ -89,7 +94,9 @@ class DumpService:
                 return cached
             previous = self._sizes.get((entry.bucket, entry.key))
         head = tail = b""
-        if entry.size > 0 and hprof.is_dump_candidate(entry.key):
+        # Read every non-empty object, not only *.hprof names: a dump saved under another
+        # name is still a dump, and "not a dump" is only honest once the bytes were looked at.
+        if entry.size > 0:
             head_range, tail_range = hprof.ranges_for(entry.size)
             head = self.store.read_range(entry.bucket, entry.key, head_range)
             if tail_range is not None:
@@ -104,27 +111,19 @@ class DumpService:
 
     # ------------------------------------------------------------------ share
 
-    def share(self, entry: ObjectEntry, expiry: str) -> sharing.ShareLink:
-        seconds = sharing.parse_expiry(expiry)
-        store = self.store
-        url = store.presign_get(entry.bucket, entry.key, seconds)
-        now = datetime.now(UTC)
-        link = sharing.ShareLink(
-            bucket=entry.bucket, key=entry.key, url=url, expires_in=seconds,
-            expires_at=now + timedelta(seconds=seconds),
-            endpoint=store.settings.public_endpoint or store.settings.endpoint,
-        )
-        user, host = actor()
-        record = sharing.audit_record_for_link(link, user=user, host=host, now=now)
-        self.audit.record(**{k: v for k, v in record.items() if k not in ("user", "host", "time")})
+    def share(self, entry: ObjectEntry, expiry: str | int = sharing.DEFAULT_EXPIRY) -> sharing.ShareLink:
+        """Presign a GET link (signed for public_endpoint when set) and audit it."""
+        link = sharing.make_link(self.store.presign_get, entry.bucket, entry.key, expiry)
+        _, host = actor()
+        record = sharing.audit_record_for_link(link, host=host)
+        self.audit.record(**{k: v for k, v in record.items()
+                             if k not in ("user", "host", "time", "action")}, action="share")
         return link
 
     def copy_forms(self, entry: ObjectEntry) -> dict[str, str]:
         forms = {"s3": objpath.s3_uri(entry.bucket, entry.key), "path": entry.path}
-        mount_root = self.profile.s3.mount_root if self.profile.s3 else "/data/jfsdata"
-        pvc_bucket = self.default_location[0]
-        pod = objpath.in_pod_path(entry.bucket, entry.key, mount_root=mount_root,
-                                  pvc_bucket=pvc_bucket)
+        pod = objpath.in_pod_path(entry.bucket, entry.key, self._mount_root,
+                                  pvc_bucket=self.default_location[0])
         if pod:
             forms["pod"] = pod
         return forms

@@ -1,0 +1,168 @@
+"""How one listing row reads in the Dumps table: column layout, cell texts, state labels.
+
+Pure functions (no Textual) so that layout rules are easy to test and reuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from rich.cells import cell_len, set_cell_size
+
+from jfsconsole.backends.errors import BackendError
+from jfsconsole.core import humanfmt
+from jfsconsole.core.dumpnames import parse_dump_name
+from jfsconsole.core.hprof import DumpCheck, DumpState
+from jfsconsole.core.models import ObjectEntry
+
+ELLIPSIS = "…"
+
+# What a row's state can be while the table shows it.
+StateValue = DumpCheck | BackendError | None  # None: not checked yet
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    width: int
+    align: str = "left"  # "left" or "right"
+
+
+# Tones map to component classes of the table (ok/warn/bad/dim) so the theme picks colours.
+_STATE_LABELS: dict[DumpState, tuple[str, str, str]] = {
+    #                      wide label        narrow      tone
+    DumpState.VALID: ("✓ valid", "✓ valid", "ok"),
+    DumpState.GZIP: ("gz", "gz", "warn"),
+    DumpState.TRUNCATED: ("✗ truncated", "✗ trunc", "bad"),
+    DumpState.IN_PROGRESS: ("… in progress", "… writing", "warn"),
+    DumpState.EMPTY: ("∅ empty", "∅ empty", "bad"),
+    DumpState.NOT_A_DUMP: ("– not a dump", "– other", "dim"),
+}
+
+
+def state_cell(state: StateValue, *, is_prefix: bool, wide: bool) -> tuple[str, str]:
+    """(text, tone) for the state column."""
+    if is_prefix:
+        return "", "dim"
+    if state is None:
+        return "pending", "dim"
+    if isinstance(state, BackendError):
+        return "? error", "bad"
+    wide_label, narrow_label, tone = _STATE_LABELS[state.state]
+    return (wide_label if wide else narrow_label), tone
+
+
+def state_sentence(state: StateValue, entry: ObjectEntry) -> str:
+    """The detail pane's one-line explanation of the state."""
+    if entry.is_prefix:
+        return "a prefix (directory): enter opens it"
+    if state is None:
+        return "not checked yet (checked when the row is on screen)"
+    if isinstance(state, BackendError):
+        return f"check failed: {state}"
+    label, _, _ = _STATE_LABELS[state.state]
+    return f"{label} — {state.detail}"
+
+
+def ellipsize_middle(text: str, width: int) -> str:
+    """Cut the middle so both the env/app start and the extension stay visible."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    if width == 1:
+        return ELLIPSIS
+    keep = width - 1
+    head_cells = (keep + 1) // 2
+    tail_cells = keep - head_cells
+    head = set_cell_size(text, head_cells)
+    tail = ""
+    # Walk from the end until the tail fills its cells (wide characters count double).
+    for ch in reversed(text):
+        if cell_len(ch + tail) > tail_cells:
+            break
+        tail = ch + tail
+    return set_cell_size(head + ELLIPSIS + tail, width)
+
+
+def fit(text: str, width: int, align: str = "left") -> str:
+    """Pad or cut to exactly ``width`` cells."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width)
+    pad = " " * (width - cell_len(text))
+    return pad + text if align == "right" else text + pad
+
+
+# ------------------------------------------------------------------ column layout
+
+MARK_WIDTH = 2  # "▸ " cursor / "● " selected marker
+GAP = 1
+
+
+@lru_cache(maxsize=64)
+def layout(width: int) -> tuple[Column, ...]:
+    """Columns for a table ``width`` cells wide; the name column takes what is left.
+
+    At 80 columns (76 usable) the timestamp goes and env/app shrink; at 150+ a pod column
+    appears. Name never drops under 16 cells: below that, other columns go first.
+    """
+    wide = width >= 100
+    cols: list[Column] = [
+        Column("size", "size", 10, "right"),
+        Column("age", "age", 8, "right"),
+    ]
+    if width >= 110:
+        cols.append(Column("time", "modified", 16))
+    cols.append(Column("env", "env", 10 if wide else 7))
+    cols.append(Column("app", "app", 22 if width >= 130 else (16 if wide else 12)))
+    if width >= 150:
+        cols.append(Column("pod", "pod", 32))
+    cols.append(Column("state", "state", 13 if wide else 9))
+    fixed = MARK_WIDTH + sum(c.width + GAP for c in cols)
+    name_width = width - fixed
+    # Too narrow: drop optional columns, least useful first, until the name has 16 cells.
+    for drop in ("env", "app", "age"):
+        if name_width >= 16:
+            break
+        victim = next((c for c in cols if c.key == drop), None)
+        if victim is not None:
+            cols.remove(victim)
+            name_width += victim.width + GAP
+    return (Column("name", "name", max(name_width, 4)), *cols)
+
+
+# ------------------------------------------------------------------ cells
+
+
+def display_name(entry: ObjectEntry) -> str:
+    if entry.is_prefix and entry.key == "":
+        return f"{entry.bucket}/"  # a bucket in the bucket list
+    return entry.name
+
+
+@lru_cache(maxsize=4096)
+def _static_cells(entry: ObjectEntry) -> dict[str, str]:
+    """Cells that don't change with the clock: cached per entry (entries are immutable)."""
+    parsed = None if entry.is_prefix else parse_dump_name(entry.key)
+    return {
+        "name": display_name(entry),
+        "size": "" if entry.is_prefix else humanfmt.size(entry.size),
+        "time": humanfmt.timestamp(entry.last_modified) if entry.last_modified else "",
+        "env": parsed.env if parsed else "",
+        "app": parsed.app if parsed else "",
+        "pod": parsed.pod if parsed else "",
+    }
+
+
+def cells(entry: ObjectEntry, now: datetime) -> dict[str, str]:
+    values = dict(_static_cells(entry))
+    values["age"] = humanfmt.age(entry.last_modified, now) if entry.last_modified else ""
+    return values
+
+
+def check_key(entry: ObjectEntry) -> tuple[str, str, int, datetime | None]:
+    """Cache key for a dump check: a new size or mtime means a new verdict."""
+    return (entry.bucket, entry.key, entry.size, entry.last_modified)
