@@ -62,7 +62,6 @@ def app_of(pod: str) -> tuple[str, PodKind]:
     return pod, PodKind.POD
 
 
-@lru_cache(maxsize=200_000)
 def _parse_basename(name: str) -> DumpName | None:
     match = _NAME.match(name)
     if match is None:
@@ -80,6 +79,8 @@ def _parse_basename(name: str) -> DumpName | None:
     )
 
 
+# Keyed on the whole key, which saves the split on a hit; big enough for a 100k listing.
+@lru_cache(maxsize=131_072)
 def parse_dump_name(key: str) -> DumpName | None:
     """Parse a dump key or file name; None when it doesn't follow the naming scheme.
 

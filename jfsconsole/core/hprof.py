@@ -10,7 +10,7 @@ What HotSpot writes (checked against heapDumper.cpp, JDK 8 and JDK 9+):
   ROOT_STICKY_CLASS sub-records (``FF`` + class id) of the single HEAP_DUMP record. The
   last record is checked instead; calling every JDK 8 dump "truncated" would be a false alarm
   on every small service.
-* JDK 21+ with parallel dumping writes ``<file>.p<N>`` segments, merges them into <file>
+* JDK 22+ (two-phase parallel dumping) writes ``<file>.p<N>`` segments, merges them into <file>
   and deletes them: a segment means a dump is being written right now.
 * Gzip dumps (``-XX:HeapDumpGzipLevel``) start ``1f 8b``; their end can't be judged cheaply.
 """
@@ -37,6 +37,11 @@ GZIP_MIN_SIZE = 18
 MAGIC_PREFIX = b"JAVA PROFILE "
 KNOWN_VERSIONS = ("1.0.1", "1.0.2")
 VALID_ID_SIZES = (4, 8)
+_ID_SIZE_AND_TIME = struct.calcsize(">IQ")  # the 12 header bytes after the NUL
+
+RECENT = timedelta(minutes=10)
+"""A cut-looking dump whose header is younger than this may still be being written: big
+heaps take minutes to write onto JuiceFS."""
 
 _SEGMENT = re.compile(r"^(?P<base>.+\.hprof(?:\.gz)?)\.p(?P<n>\d+)$", re.IGNORECASE)
 _CANDIDATE = re.compile(r"\.hprof(?:\.gz)?(?:\.p\d+)?$", re.IGNORECASE)
@@ -138,11 +143,7 @@ def _looks_like_jdk8_end(tail: bytes, id_size: int) -> bool:
 
 
 def _has_end_record(tail: bytes) -> bool:
-    return (
-        len(tail) >= TAIL_BYTES
-        and tail[-TAIL_BYTES] == HEAP_DUMP_END
-        and tail[-4:] == b"\x00\x00\x00\x00"
-    )
+    return len(tail) >= TAIL_BYTES and tail[-TAIL_BYTES] == HEAP_DUMP_END and tail[-4:] == b"\x00\x00\x00\x00"
 
 
 def classify(
@@ -153,6 +154,7 @@ def classify(
     *,
     previous_size: int | None = None,
     has_segments: bool = False,
+    now: datetime | None = None,
 ) -> DumpCheck:
     """Judge one object from its first ``HEAD_BYTES`` and last ``TAIL_BYTES`` bytes.
 
@@ -160,8 +162,10 @@ def classify(
     file as ``head`` and ``b""`` as ``tail``. Segments and empty files are judged without
     any read: pass empty bytes. ``previous_size`` is the size seen at an earlier look (a
     change means the JVM is still writing); ``has_segments`` says ``<key>.p<N>`` files exist
-    next to it (the JVM is still merging them into this file). Reads that can't belong to a
-    file of ``size`` bytes (no tail for a big file, a head cut short) raise ``ValueError``.
+    next to it (the JVM is still merging them into this file). With ``now``, a dump without
+    its end whose header was written less than ``RECENT`` ago is IN_PROGRESS, not TRUNCATED.
+    Reads that can't belong to a file of ``size`` bytes (no tail for a big file, a head cut
+    short) raise ``ValueError``.
     """
     segment = segment_of(key)
     if segment is not None:
@@ -204,16 +208,16 @@ def classify(
             f"HPROF version {version!r} is not one a HotSpot JVM writes (1.0.1, 1.0.2)",
             version=version,
         )
-    header_len = nul + 13
+    header_len = nul + 1 + _ID_SIZE_AND_TIME
     if nul >= 0 and len(head) < header_len and not whole:
         raise ValueError(f"{key}: the head read is short ({len(head)} of {HEAD_BYTES} bytes)")
     if nul < 0 or len(head) < header_len:
         if why:
-            return DumpCheck(DumpState.IN_PROGRESS, f"dump still being written: {why}")
+            return DumpCheck(DumpState.IN_PROGRESS, f"still being written: {why}")
         return DumpCheck(
             DumpState.TRUNCATED,
-            f"only {size} byte{'s' if size != 1 else ''}, cut inside the HPROF header: the JVM stopped at once "
-            "(killed, or the volume was full)",
+            f"only {size} byte{'s' if size != 1 else ''}, cut inside the HPROF header: the JVM "
+            "stopped at once (killed, or the volume was full)",
         )
     id_size, millis = struct.unpack_from(">IQ", head, nul + 1)
     if id_size not in VALID_ID_SIZES:
@@ -223,6 +227,11 @@ def classify(
             version=version,
         )
     jvm_time = _jvm_time(millis)
+    if not why and now is not None and jvm_time is not None:
+        started = now - jvm_time
+        if timedelta(0) <= started < RECENT:
+            minutes = int(started.total_seconds()) // 60
+            why = f"no end record yet, but the JVM started it {minutes} min ago (look again later)"
 
     by_last_record = False
     if size >= header_len + TAIL_BYTES and _has_end_record(tail):
@@ -239,7 +248,7 @@ def classify(
             f"complete HPROF {version} dump, id size {id_size}, {_when(jvm_time)}{how}",
         )
     elif why:
-        state, detail = DumpState.IN_PROGRESS, f"dump still being written: {why}"
+        state, detail = DumpState.IN_PROGRESS, f"still being written: {why}"
     else:
         ending = (
             "doesn't end with the GC-root records a complete JDK 8 dump ends with"

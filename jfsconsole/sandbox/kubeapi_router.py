@@ -1,26 +1,23 @@
 """Request handling of the fake API server, independent of the HTTP plumbing.
 
 ``Router.handle`` turns one request into a ``Response``; everything a real API server would
-answer with a ``Status`` (401, 403, 404, 405, 409, 400) is produced here, shaped like
-``k8s.io/apimachinery/pkg/api/errors`` builds it, because the console maps those fields
-(``reason``, ``code``, ``message``) onto its own error types.
+answer with a ``Status`` (401, 403, 404, 405, 409, 400) is decided here.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 import random
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from jfsconsole.sandbox import kubeapi_resources as resources
 from jfsconsole.sandbox import kubeapi_tables as tables
+from jfsconsole.sandbox.kubeapi_patch import json_patch, merge_patch
 from jfsconsole.sandbox.kubeapi_resources import Resource
 from jfsconsole.sandbox.kubeapi_selectors import (
     FieldTerm,
@@ -32,17 +29,19 @@ from jfsconsole.sandbox.kubeapi_selectors import (
     parse_field_selector,
     parse_label_selector,
 )
+from jfsconsole.sandbox.kubeapi_status import (
+    NO_ROUTE,
+    NOT_ALLOWED,
+    ApiError,
+    Response,
+    bad_request,
+    details_of,
+    json_response,
+    not_found,
+    qualified,
+    status_body,
+)
 from jfsconsole.sandbox.kubeapi_store import Obj, ObjectStore
-
-JSON = "application/json"
-
-
-@dataclass
-class Response:
-    code: int
-    body: bytes = b""
-    content_type: str = JSON
-    stream: Iterator[bytes] | None = None  # watch: sent chunked, one JSON event per line
 
 
 @dataclass(frozen=True)
@@ -50,51 +49,6 @@ class ForbiddenRule:
     resource: str  # plural, or plural/subresource such as "pods/log"
     namespace: str | None
     verb: str  # get, list, watch, delete, create, patch or "*"
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, reason: str, message: str, details: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.code, self.reason, self.message, self.details = code, reason, message, details
-
-
-def status_body(code: int, reason: str, message: str, details: dict[str, Any] | None) -> Obj:
-    body: Obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                 "message": message, "reason": reason}
-    if details is not None:
-        body["details"] = details
-    body["code"] = code
-    return body
-
-
-def json_response(obj: Any, code: int = 200) -> Response:
-    return Response(code, json.dumps(obj, separators=(",", ":")).encode())
-
-
-def _qualified(res: Resource) -> str:
-    # GroupResource.String(): "pods", "deployments.apps"
-    return f"{res.plural}.{res.group}" if res.group else res.plural
-
-
-def _details(res: Resource, name: str) -> dict[str, Any]:
-    details: dict[str, Any] = {"name": name} if name else {}
-    if res.group:
-        details["group"] = res.group
-    details["kind"] = res.plural
-    return details
-
-
-def not_found(res: Resource, name: str) -> ApiError:
-    return ApiError(404, "NotFound", f'{_qualified(res)} "{name}" not found', _details(res, name))
-
-
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, "BadRequest", message)
-
-
-NO_ROUTE = ApiError(404, "NotFound", "the server could not find the requested resource", {})
-NOT_ALLOWED = ApiError(405, "MethodNotAllowed",
-                       "the server does not allow this method on the requested resource", {})
 
 
 @dataclass
@@ -117,6 +71,7 @@ class Router:
     # --- entry point -----------------------------------------------------------------
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+        """``headers`` must have lower-case names."""
         split = urlsplit(target)
         path = split.path.rstrip("/") or "/"
         params = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
@@ -133,11 +88,11 @@ class Router:
         if path == "/version":  # readable anonymously on real clusters (system:public-info-viewer)
             return json_response(resources.SERVER_VERSION)
         self._authenticate(headers)
+        if method != "GET" and path.count("/") < 3:  # discovery documents are read-only
+            raise NOT_ALLOWED
         # Legacy discovery only: a client asking for aggregated discovery (apidiscovery.k8s.io
         # v2) gets the legacy document with a plain JSON content type and falls back, as it
         # does against servers older than 1.26.
-        if method != "GET" and (path in ("/api", "/apis") or path.count("/") < 3):
-            raise NOT_ALLOWED
         if path == "/api":
             return json_response(resources.api_versions(self.server_address))
         if path == "/apis":
@@ -184,7 +139,7 @@ class Router:
     def _authenticate(self, headers: Mapping[str, str]) -> None:
         if self.require_token is None:
             return
-        auth = headers.get("Authorization", "")
+        auth = headers.get("authorization", "")
         if auth != f"Bearer {self.require_token}":
             raise ApiError(401, "Unauthorized", "Unauthorized")
 
@@ -205,15 +160,15 @@ class Router:
                      else "at the cluster scope")
             reason = (f'User "{self.user}" cannot {verb} resource "{rbac_resource}" '
                       f'in API group "{group}" {where}')
-            subject = (f'{_qualified(res)} "{route.name}"' if route.name else _qualified(res))
+            subject = (f'{qualified(res)} "{route.name}"' if route.name else qualified(res))
             raise ApiError(403, "Forbidden", f"{subject} is forbidden: {reason}",
-                           _details(res, route.name))
+                           details_of(res, route.name))
 
     # --- verbs -----------------------------------------------------------------------
 
     def _dispatch(self, method: str, route: Route, params: dict[str, str],
                   headers: Mapping[str, str], body: bytes) -> Response:
-        watching = params.get("watch") in ("true", "1")
+        watching = _flag(params, "watch")
         if method == "GET" and not route.name:
             self._authorize("watch" if watching else "list", route)
             return self._list(route, params, headers, watching)
@@ -223,7 +178,7 @@ class Router:
         if method == "GET" and route.sub in ("", "status"):
             self._authorize("get", route)
             obj = self._get(route)
-            if tables.wants_table(headers.get("Accept", "")):
+            if tables.wants_table(headers.get("accept", "")):
                 return json_response(tables.render(route.res, [obj], obj["metadata"].get(
                     "resourceVersion", ""), params.get("includeObject", "")))
             return json_response(obj)
@@ -232,7 +187,7 @@ class Router:
             return self._delete(route)
         if method == "PATCH" and route.name and route.sub in ("", "status"):
             self._authorize("patch", route)
-            return self._patch(route, headers.get("Content-Type", ""), body)
+            return self._patch(route, headers.get("content-type", ""), body)
         if method == "POST" and not route.name:
             self._authorize("create", route)
             return self._create(route, params, body)
@@ -263,9 +218,12 @@ class Router:
     def _list(self, route: Route, params: dict[str, str], headers: Mapping[str, str],
               watching: bool) -> Response:
         reqs, terms = self._selected(route, params)
+        as_table = tables.wants_table(headers.get("accept", ""))
         if watching:
-            return self._watch(route, params, reqs, terms)
+            return self._watch(route, params, reqs, terms, as_table)
         res = route.res
+        # resourceVersion / resourceVersionMatch are ignored: every list is served from the
+        # current state, which is what "most recent" (the default) means anyway.
         rv = self.store.resource_version
         items = [o for o in self.store.items(res, route.namespace)
                  if self._matches(route, o, reqs, terms)]
@@ -275,14 +233,14 @@ class Router:
             rv, after = _decode_continue(token)
             meta["resourceVersion"] = str(rv)
             items = [o for o in items if _item_key(o) > tuple(after.split("/", 1))]
-        limit = int(params.get("limit") or 0)
+        limit = _int(params, "limit")
         if 0 < limit < len(items):
             rest = len(items) - limit
             items = items[:limit]
             meta["continue"] = _encode_continue(rv, "/".join(_item_key(items[-1])))
             if not reqs and not terms:  # the real server only counts when nothing filters
                 meta["remainingItemCount"] = rest
-        if tables.wants_table(headers.get("Accept", "")):
+        if as_table:
             table = tables.render(res, items, meta["resourceVersion"],
                                   params.get("includeObject", ""))
             table["metadata"] = meta
@@ -295,45 +253,61 @@ class Router:
                               "metadata": meta, "items": items})
 
     def _watch(self, route: Route, params: dict[str, str], reqs: list[Requirement],
-               terms: list[FieldTerm]) -> Response:
+               terms: list[FieldTerm], table: bool) -> Response:
         """Stream ADDED for what exists (unless resuming), then live changes until timeout.
 
         A real watch ends after timeoutSeconds (or the server's own limit); this one also ends
         when the fake server stops, so tests never hang on it.
         """
         store, res = self.store, route.res
-        timeout = float(params.get("timeoutSeconds") or 0)
+        timeout = _int(params, "timeoutSeconds")
         deadline = time.monotonic() + timeout if timeout > 0 else None
         since = params.get("resourceVersion", "")
+        expired: Obj | None = None
         with store.lock:
+            epoch = store.epoch
             if since in ("", "0"):
                 start = store.resource_version
                 initial = [o for o in store.items(res, route.namespace)
                            if self._matches(route, o, reqs, terms)]
             else:
-                start, initial = int(since), []
-                if start < store.oldest_watchable():
-                    gone = status_body(410, "Expired", f"too old resource version: {start} "
-                                       f"({store.oldest_watchable()})", None)
-                    initial = [{"__error__": gone}]
+                start, initial = _int(params, "resourceVersion"), []
+                if start < store.oldest_watchable():  # as after an etcd compaction
+                    expired = status_body(410, "Expired", f"too old resource version: {start} "
+                                          f"({store.oldest_watchable()})", None)
+
+        first = True
+
+        def wrap(obj: Obj) -> Obj:
+            # kubectl get -w asks for Tables: one single-row Table per event, column
+            # definitions on the first one only (as the apiserver does).
+            nonlocal first
+            if not table:
+                return obj
+            doc = tables.render(res, [obj], obj["metadata"].get("resourceVersion", ""),
+                                params.get("includeObject", ""))
+            if not first:
+                doc["columnDefinitions"] = []
+            first = False
+            return doc
 
         def events() -> Iterator[bytes]:
             last = start
+            if expired is not None:
+                yield _event("ERROR", expired)
+                return
             for obj in initial:
-                if "__error__" in obj:
-                    yield _event("ERROR", obj["__error__"])
-                    return
-                yield _event("ADDED", obj)
+                yield _event("ADDED", wrap(obj))
             while True:
                 with store.changed:
                     pending = store.changes_after(last)
-                    while not pending and not store.closed:
+                    while not pending and store.epoch == epoch:
                         left = None if deadline is None else deadline - time.monotonic()
                         if left is not None and left <= 0:
                             return
                         store.changed.wait(0.5 if left is None else min(left, 0.5))
                         pending = store.changes_after(last)
-                    if store.closed:
+                    if store.epoch != epoch:
                         return
                 for change in pending:
                     last = change.rv
@@ -341,7 +315,7 @@ class Router:
                     same_ns = route.namespace in (None, obj["metadata"].get("namespace"))
                     if (change.res_key == res.key and same_ns
                             and self._matches(route, obj, reqs, terms)):
-                        yield _event(change.type, obj)
+                        yield _event(change.type, wrap(obj))
 
         return Response(200, stream=events())
 
@@ -358,7 +332,7 @@ class Router:
             container = spec_containers[0]
         if container not in spec_containers + init_containers:
             raise bad_request(f"container {container} is not valid for pod {name}")
-        previous = params.get("previous") in ("true", "1")
+        previous = _flag(params, "previous")
         key = (route.namespace or "", name, container, previous)
         statuses = pod.get("status", {}).get("containerStatuses", []) + pod.get(
             "status", {}).get("initContainerStatuses", [])
@@ -372,16 +346,16 @@ class Router:
                               f"{waiting.get('reason', 'ContainerCreating')}")
         lines = self.logs.get(key, "").splitlines(keepends=True)
         if params.get("tailLines"):
-            tail = int(params["tailLines"])
+            tail = _int(params, "tailLines")
             lines = lines[-tail:] if tail > 0 else []
-        if params.get("timestamps") in ("true", "1"):
+        if _flag(params, "timestamps"):
             started = (status.get("state", {}).get("running", {}).get("startedAt")
                        or pod["metadata"].get("creationTimestamp", ""))
             stamp = started.replace("Z", ".000000000Z")
             lines = [f"{stamp} {line}" for line in lines]
         data = "".join(lines).encode()
         if params.get("limitBytes"):
-            data = data[: int(params["limitBytes"])]
+            data = data[: _int(params, "limitBytes")]
         # follow=true answers the current text and closes: nothing ever appends to a fake log.
         return Response(200, data, "text/plain")
 
@@ -394,7 +368,7 @@ class Router:
             return json_response(obj)  # the API returns pods (and objects still finalizing)
         return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {},
                               "status": "Success", "details": {
-                                  **_details(route.res, route.name),
+                                  **details_of(route.res, route.name),
                                   "uid": obj["metadata"].get("uid", "")}})
 
     def _patch(self, route: Route, content_type: str, body: bytes) -> Response:
@@ -408,14 +382,14 @@ class Router:
             if not isinstance(patch, list):
                 raise bad_request("json: cannot unmarshal object into Go value of type "
                                   "jsonpatch.Patch")
-            patched = _json_patch(obj, patch)
+            patched = json_patch(obj, patch)
         elif ctype in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
             # Strategic merge is approximated by a JSON merge patch: lists are replaced whole,
             # which is what the console's patches (labels, annotations, finalizers) need.
             if not isinstance(patch, dict):
                 raise bad_request("json: cannot unmarshal array into Go value of type "
                                   "map[string]interface {}")
-            patched = _merge_patch(obj, patch)
+            patched = merge_patch(obj, patch)
         else:
             raise ApiError(415, "UnsupportedMediaType",
                            f"the body of the request was in an unknown format - accepted media "
@@ -461,8 +435,8 @@ class Router:
             meta.pop(drop, None)
         if self.store.get(res, route.namespace or "", meta["name"]) is not None:
             raise ApiError(409, "AlreadyExists",
-                           f'{_qualified(res)} "{meta["name"]}" already exists',
-                           _details(res, meta["name"]))
+                           f'{qualified(res)} "{meta["name"]}" already exists',
+                           details_of(res, meta["name"]))
         obj["apiVersion"], obj["kind"] = res.api_version, res.kind
         if params.get("dryRun") == "All":
             return json_response(obj, 201)
@@ -470,6 +444,18 @@ class Router:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+def _int(params: dict[str, str], name: str) -> int:
+    try:
+        return int(params.get(name) or 0)
+    except ValueError:
+        raise bad_request(f"invalid value for {name}: {params[name]!r}") from None
+
+
+def _flag(params: dict[str, str], name: str) -> bool:
+    # strconv.ParseBool: the Python client sends "True", kubectl sends "true"
+    return params.get(name, "") in ("1", "t", "T", "true", "TRUE", "True")
+
 
 def _event(kind: str, obj: Obj) -> bytes:
     return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
@@ -494,57 +480,3 @@ def _decode_continue(token: str) -> tuple[int, str]:
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise bad_request("continue key is not valid: incorrect encoded start "
                           "resourceVersion (version meta.k8s.io/v1)") from None
-
-
-def _merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = _merge_patch(result.get(key), value)
-    return result
-
-
-def _json_patch(doc: Obj, ops: list[Any]) -> Any:
-    """RFC 6902 add/remove/replace/test, enough for finalizer and label edits."""
-    root: Any = copy.deepcopy(doc)
-    for op in ops:
-        if not isinstance(op, dict) or "path" not in op:
-            raise bad_request("the server rejected our request due to an error in our request")
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
-        parent: Any = root
-        for part in parts[:-1]:
-            parent = parent[int(part)] if isinstance(parent, list) else parent.get(part)
-            if parent is None:
-                raise ApiError(422, "Invalid", f"doc is missing path: {op['path']}")
-        last = parts[-1] if parts else ""
-        kind = op.get("op")
-        try:
-            if kind == "test":
-                current = parent[int(last)] if isinstance(parent, list) else parent[last]
-                if current != op.get("value"):
-                    raise ApiError(422, "Invalid", f"testing value {op['path']} failed")
-            elif kind == "remove":
-                del parent[int(last) if isinstance(parent, list) else last]
-            elif kind in ("add", "replace"):
-                if isinstance(parent, list):
-                    if last == "-":
-                        parent.append(op.get("value"))
-                    elif kind == "add":
-                        parent.insert(int(last), op.get("value"))
-                    else:
-                        parent[int(last)] = op.get("value")
-                else:
-                    if kind == "replace" and last not in parent:
-                        raise ApiError(422, "Invalid", f"replace operation does not apply: doc "
-                                       f"is missing key: {op['path']}")
-                    parent[last] = op.get("value")
-            else:
-                raise bad_request(f"Unexpected kind: {kind}")
-        except (KeyError, IndexError, ValueError):
-            raise ApiError(422, "Invalid", f"doc is missing path: {op['path']}") from None
-    return root

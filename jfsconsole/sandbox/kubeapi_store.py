@@ -46,7 +46,9 @@ class ObjectStore:
         # wrongly compares them as small integers from passing by accident.
         self._rv = 418_000
         self._log: deque[Change] = deque(maxlen=_LOG_SIZE)
-        self.closed = False
+        # Bumped by close(): a watch ends when the epoch it started in is over, so stopping
+        # the server ends its watches while a restarted server can serve new ones.
+        self.epoch = 0
 
     @property
     def resource_version(self) -> int:
@@ -151,5 +153,5 @@ class ObjectStore:
 
     def close(self) -> None:
         with self.lock:
-            self.closed = True
+            self.epoch += 1
             self.changed.notify_all()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jfsconsole.backends.audit import AuditLog, actor
@@ -101,10 +101,13 @@ class DumpService:
             head = self.store.read_range(entry.bucket, entry.key, head_range)
             if tail_range is not None:
                 tail = self.store.read_range(entry.bucket, entry.key, tail_range)
-        result = hprof.classify(entry.key, entry.size, head, tail, previous_size=previous)
+        result = hprof.classify(entry.key, entry.size, head, tail, previous_size=previous,
+                                now=datetime.now(UTC))
         with self._lock:
             self._sizes[(entry.bucket, entry.key)] = entry.size
-            self._checks[cache_key] = result
+            # "In progress" is a verdict about now: look again next time instead of caching it.
+            if result.state is not hprof.DumpState.IN_PROGRESS:
+                self._checks[cache_key] = result
             while len(self._checks) > _CHECK_CACHE_SIZE:
                 self._checks.popitem(last=False)
         return result

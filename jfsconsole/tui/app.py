@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from textual import work
@@ -13,8 +15,9 @@ from textual.signal import Signal
 
 from jfsconsole.backends.session import Backends
 from jfsconsole.config import Config, ConfigError, Profile, select_profile
+from jfsconsole.services.dumps import DumpService
 from jfsconsole.tui.commands import JfsCommands
-from jfsconsole.tui.modes import MODE_NAMES, MODES
+from jfsconsole.tui.modes import MODE_NAMES, SCREEN_MODES
 from jfsconsole.tui.resources import stylesheet
 from jfsconsole.tui.screens.backend_screens import CleanupScreen, HealthScreen, UsageScreen
 from jfsconsole.tui.screens.dumps import DumpsScreen
@@ -41,7 +44,7 @@ class JfsConsoleApp(App[int]):
     COMMANDS = App.COMMANDS | {JfsCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(m.keys, f"switch_mode('{m.name}')", m.title, show=False,
-                  tooltip=f"{m.title} screen: {m.help}") for m in MODES),
+                  tooltip=f"{m.title} screen: {m.help}") for m in SCREEN_MODES),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("p", "profiles", "Profile", show=False, tooltip="Switch profile"),
         Binding("ctrl+r", "recheck", "Re-check", show=False,
@@ -56,6 +59,7 @@ class JfsConsoleApp(App[int]):
         backends_factory: BackendsFactory = Backends,
         *,
         start_screen: str = "dumps",
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
         if start_screen not in MODE_NAMES:
@@ -69,6 +73,16 @@ class JfsConsoleApp(App[int]):
         self.profile_signal: Signal[Profile] = Signal(self, "profile")
         self._status_generation = 0
         self._start_screen = start_screen
+        # Injectable so that ages in snapshots and tests don't drift with the wall clock.
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self._dump_service: DumpService | None = None
+
+    @property
+    def dump_service(self) -> DumpService:
+        """The dump use cases for the current profile (rebuilt on profile switch)."""
+        if self._dump_service is None:
+            self._dump_service = DumpService(self.backends, self.profile)
+        return self._dump_service
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -83,9 +97,7 @@ class JfsConsoleApp(App[int]):
         self._close_backends(self.backends)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in _NOT_IN_DIALOGS and isinstance(self.screen, ModalScreen):
-            return False
-        return True
+        return not (action in _NOT_IN_DIALOGS and isinstance(self.screen, ModalScreen))
 
     # ------------------------------------------------------------------ backend status
 
@@ -103,10 +115,8 @@ class JfsConsoleApp(App[int]):
             state = BackendState(name, "ok", info=describe_ping(name, answer))
         except Exception as exc:  # BackendError or anything else: shown, never fatal
             state = BackendState.from_error(name, exc)
-        try:
+        with contextlib.suppress(RuntimeError):  # the app closed while this ping was in flight
             self.call_from_thread(self._apply_status, generation, state)
-        except RuntimeError:
-            pass  # the app closed while this ping was in flight
 
     def _apply_status(self, generation: int, state: BackendState) -> None:
         if generation != self._status_generation:
@@ -125,6 +135,7 @@ class JfsConsoleApp(App[int]):
         old = self.backends
         self.profile = profile
         self.backends = self._backends_factory(profile)
+        self._dump_service = None
         self._close_backends(old)
         self.profile_signal.publish(profile)
         self.check_backends()
@@ -132,10 +143,9 @@ class JfsConsoleApp(App[int]):
 
     @staticmethod
     def _close_backends(backends: Backends) -> None:
-        try:
+        # Closing is best effort; a broken client must not block switching profiles.
+        with contextlib.suppress(Exception):
             backends.close()
-        except Exception:  # closing is best effort; a stuck client must not block switching
-            pass
 
     # ------------------------------------------------------------------ actions
 
@@ -162,8 +172,8 @@ class JfsConsoleApp(App[int]):
         ]))
 
 
-def run_tui(profile: Profile, config: Config) -> int:
+def run_tui(profile: Profile, config: Config, *, start_screen: str = "dumps") -> int:
     """Entry point for the CLI: run the console until the user quits; returns the exit code."""
-    app = JfsConsoleApp(profile, config)
+    app = JfsConsoleApp(profile, config, start_screen=start_screen)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from jfsconsole.tui.modes import MODES
+from jfsconsole.tui.modes import SCREEN_MODES
 from jfsconsole.tui.screens.base import BaseScreen
 
 if TYPE_CHECKING:
-    from jfsconsole.tui.app import JfsConsoleApp
+    pass
 
 
 class JfsCommands(Provider):
@@ -26,7 +26,7 @@ class JfsCommands(Provider):
         if isinstance(screen, BaseScreen):
             for command in screen.palette_commands():
                 commands.append((command.title, command.help, partial(screen.run_action, command.action)))
-        for mode in MODES:
+        for mode in SCREEN_MODES:
             commands.append((f"Screen: {mode.title}", mode.help, partial(app.switch_mode, mode.name)))
         for name in sorted(app.config.profiles):
             if name != app.profile.name:

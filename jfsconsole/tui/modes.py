@@ -13,10 +13,10 @@ class Mode(NamedTuple):
     help: str
 
 
-MODES: tuple[Mode, ...] = (
+SCREEN_MODES: tuple[Mode, ...] = (
     Mode("usage", "Usage", "u,1", "1", "PVC usage from Prometheus"),
     Mode("dumps", "Dumps", "d,2", "2", "browse, share, download and delete dumps"),
     Mode("cleanup", "Cleanup", "c,3", "3", "manual cleanup of old dumps"),
     Mode("health", "Health", "h,4", "4", "CSI driver, mount pods and gateway health"),
 )
-MODE_NAMES = tuple(m.name for m in MODES)
+MODE_NAMES = tuple(m.name for m in SCREEN_MODES)

@@ -5,6 +5,7 @@ Pure functions (no Textual) so that layout rules are easy to test and reuse.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -86,6 +87,29 @@ def ellipsize_middle(text: str, width: int) -> str:
             break
         tail = ch + tail
     return set_cell_size(head + ELLIPSIS + tail, width)
+
+
+_DUMP_SUFFIX = re.compile(r"_heap[_-]?dump(?=\.hprof(?:\.gz)?(?:\.p\d+)?$)", re.IGNORECASE)
+
+
+def short_name(name: str, width: int) -> str:
+    """Fit a name into ``width`` cells, dropping the constant ``_heapDump`` part first.
+
+    Every dump ends with ``_heapDump.hprof``; a plain middle cut would spend the column on
+    that and hide the pod suffix, the part that tells two dumps apart.
+    """
+    if cell_len(name) <= width:
+        return name
+    match = _DUMP_SUFFIX.search(name)
+    if match is None:
+        return ellipsize_middle(name, width)
+    stem, ext = name[: match.start()], ELLIPSIS + name[match.end():]
+    if cell_len(stem) + cell_len(ext) <= width:
+        return stem + ext
+    room = width - cell_len(ext)
+    if room < 8:
+        return ellipsize_middle(name, width)
+    return ellipsize_middle(stem, room) + ext
 
 
 def fit(text: str, width: int, align: str = "left") -> str:

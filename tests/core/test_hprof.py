@@ -1,12 +1,14 @@
 import gzip
 import struct
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from jfsconsole.core.hprof import (
     HEAD_BYTES,
+    RECENT,
     TAIL_BYTES,
+    DumpCheck,
     DumpState,
     classify,
     is_dump_candidate,
@@ -28,12 +30,20 @@ END = bytes([0x2C]) + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 BODY = bytes(range(256)) * 40  # records in between; content is never looked at
 
 
-def check(data: bytes, key: str = KEY, **kw: object):  # type: ignore[no-untyped-def]
+def check(
+    data: bytes,
+    key: str = KEY,
+    *,
+    previous_size: int | None = None,
+    has_segments: bool = False,
+    now: datetime | None = None,
+) -> DumpCheck:
     """Classify the way the backend will: ranged reads cut from the whole file."""
-    head_range, tail_range = ranges_for(len(data))
-    if tail_range is None:
-        return classify(key, len(data), data, b"", **kw)  # type: ignore[arg-type]
-    return classify(key, len(data), data[:HEAD_BYTES], data[-TAIL_BYTES:], **kw)  # type: ignore[arg-type]
+    _, tail_range = ranges_for(len(data))
+    head, tail = (data, b"") if tail_range is None else (data[:HEAD_BYTES], data[-TAIL_BYTES:])
+    return classify(
+        key, len(data), head, tail, previous_size=previous_size, has_segments=has_segments, now=now
+    )
 
 
 def test_header_is_31_bytes() -> None:
@@ -104,9 +114,7 @@ def test_jdk8_1_0_1_cut(ending: bytes) -> None:
 
 def test_1_0_2_sticky_tail_is_not_enough() -> None:
     # 1.0.2 files always end with HEAP_DUMP_END: a sticky-class tail means it was cut
-    assert check(header("1.0.2", 8) + BODY + sticky(0x7F0012345678, 8)).state is (
-        DumpState.TRUNCATED
-    )
+    assert check(header("1.0.2", 8) + BODY + sticky(0x7F0012345678, 8)).state is (DumpState.TRUNCATED)
 
 
 def test_gzip() -> None:
@@ -150,6 +158,18 @@ def test_size_change_means_in_progress() -> None:
     assert "since the last look" in result.detail
     # same size as last time and still no end: it is cut for good
     assert check(data, previous_size=len(data)).state is DumpState.TRUNCATED
+
+
+def test_recent_dump_without_end_is_in_progress_not_truncated() -> None:
+    data = header() + BODY
+    result = check(data, now=WHEN + timedelta(minutes=3))
+    assert result.state is DumpState.IN_PROGRESS
+    assert "started it 3 min ago" in result.detail
+    assert check(data, now=WHEN + RECENT).state is DumpState.TRUNCATED
+    # a pod clock ahead of ours is no evidence either way
+    assert check(data, now=WHEN - timedelta(minutes=1)).state is DumpState.TRUNCATED
+    # complete is complete, however fresh
+    assert check(data + END, now=WHEN).state is DumpState.VALID
 
 
 def test_growing_file_that_now_has_its_end_is_valid() -> None:

@@ -45,8 +45,9 @@ def test_prefix_without_slash_and_empty_prefix() -> None:
 
 
 def test_mount_root_and_pvc_bucket_are_configurable() -> None:
-    result = resolve("/mnt/dumps/x", bucket="other", prefix="p/", mount_root="/mnt/dumps/",
-                     pvc_bucket="jfsdata")
+    result = resolve(
+        "/mnt/dumps/x", bucket="other", prefix="p/", mount_root="/mnt/dumps/", pvc_bucket="jfsdata"
+    )
     assert result == ("jfsdata", "x")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -32,16 +33,15 @@ def section(title: str, rows: list[tuple[str, str]]) -> Content:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [("escape,q,question_mark", "dismiss", "Close")]
 
     def __init__(self, sections: Iterable[tuple[str, Iterable[BindingType]]]) -> None:
         super().__init__()
         self._sections = [(title, binding_rows(bindings)) for title, bindings in sections]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-dialog", classes="dialog"):
-            yield Static("Keys  (esc closes; ctrl+p finds any command by name)",
-                         classes="dialog-title", markup=False)
+        with Vertical(id="help-dialog", classes="dialog") as box:
+            box.border_title = "Keys (esc closes; ctrl+p finds any command by name)"
             with VerticalScroll(id="help-body"):
                 for title, rows in self._sections:
                     if rows:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from jfsconsole.config import Config, Profile
@@ -33,7 +36,7 @@ def profile_prompt(profile: Profile, current: bool) -> Content:
 
 
 class ProfileSwitcher(ModalScreen[str | None]):
-    BINDINGS = [("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
 
     def __init__(self, config: Config, current: str) -> None:
         super().__init__()
@@ -44,9 +47,8 @@ class ProfileSwitcher(ModalScreen[str | None]):
         names = sorted(self._config.profiles)
         options = [Option(profile_prompt(self._config.profiles[n], n == self._current), id=n)
                    for n in names]
-        with Vertical(id="profile-dialog", classes="dialog"):
-            yield Static("Switch profile (enter picks, esc cancels)", classes="dialog-title",
-                         markup=False)
+        with Vertical(id="profile-dialog", classes="dialog") as box:
+            box.border_title = "Switch profile (enter picks, esc cancels)"
             yield OptionList(*options, id="profile-list")
 
     def on_mount(self) -> None:

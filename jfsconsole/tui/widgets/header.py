@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import Label, Static
 
 from jfsconsole.config import Profile
-from jfsconsole.tui.modes import MODES
+from jfsconsole.tui.modes import SCREEN_MODES
 
 
 class AppHeader(Horizontal):
@@ -33,7 +33,7 @@ class AppHeader(Horizontal):
 
     def _tabs(self) -> Content:
         parts: list[Content] = []
-        for mode in MODES:
+        for mode in SCREEN_MODES:
             text = f" {mode.digit} {mode.title} "
             if mode.name == self._active:
                 parts.append(Content.styled(text, "reverse bold"))

@@ -7,7 +7,7 @@ Line 0 is a fixed column header; rows scroll under it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -25,9 +25,9 @@ from jfsconsole.tui.rows import (
     GAP,
     StateValue,
     cells,
-    ellipsize_middle,
     fit,
     layout,
+    short_name,
     state_cell,
 )
 
@@ -184,15 +184,9 @@ class ObjectTable(ScrollView, can_focus=True):
         first, last = self.visible_range()
         for index in range(first, last):
             if self._rows[index] is entry or self._rows[index] == entry:
-                self.refresh_line(index - first + 1)
+                # Viewport line: +1 for the fixed header line.
+                self.refresh(Region(0, index - first + 1, max(self.size.width, 1), 1))
                 return
-
-    def refresh_line(self, y: int) -> None:
-        # Our line y is viewport-relative (line 0 is the header), unlike ScrollView's.
-        width = max(self.size.width, 1)
-        from textual.geometry import Region
-
-        self.refresh(Region(0, y, width, 1))
 
     # ------------------------------------------------------------------ rendering
 
@@ -239,7 +233,7 @@ class ObjectTable(ScrollView, can_focus=True):
         for column in columns:
             style = base
             if column.key == "name":
-                text = fit(ellipsize_middle(values["name"], column.width), column.width)
+                text = fit(short_name(values["name"], column.width), column.width)
                 if entry.is_prefix:
                     style = base + self._tone("prefix")
             elif column.key == "state":
@@ -353,11 +347,11 @@ class ObjectTable(ScrollView, can_focus=True):
         self.post_message(self.SelectionChanged(self))
         return True
 
-    def prune_selection(self) -> None:
-        """Forget selected keys that are no longer listed (after a refresh or delete)."""
+    def prune_selection(self, listed: Iterable[ObjectEntry]) -> None:
+        """Forget selected keys that are no longer ``listed`` (after a refresh or delete)."""
         if not self.selected:
             return
-        present = {entry_key(e): e for e in self._rows}
+        present = {entry_key(e) for e in listed}
         stale = [k for k in self.selected if k not in present]
         for key in stale:
             del self.selected[key]
