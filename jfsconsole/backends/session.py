@@ -60,9 +60,12 @@ class Backends:
 
                 settings = self.profile.prometheus
                 if settings is None:
+                    # The sandbox leaves Prometheus out only when the binary is missing.
+                    hint = ("install it (apt-get install prometheus) and restart the sandbox"
+                            if self.profile.ui.sandbox else "add prometheus.url")
                     raise NotConfigured(
                         "prometheus", f"profile '{self.profile.name}' has no [prometheus] section",
-                        hint="add prometheus.url")
+                        hint=hint)
                 self._prom = PrometheusClient(
                     settings,
                     password=self._secret(settings.password, "prometheus.password"),

@@ -89,11 +89,13 @@ def check_prometheus(backends: Backends) -> list[Check]:
 
 
 def check_kube(backends: Backends) -> list[Check]:
-    kube_ns = backends.profile.kube.namespace
-    return [_run("kubernetes", lambda: f"{backends.kube().server} answers "
-                                       f"({backends.kube().ping()}, context "
-                                       f"{backends.kube().context_name}), pods in {kube_ns} "
-                                       "can be listed")]
+    def reach() -> str:
+        kube = backends.kube()
+        version = kube.ping()  # loads the kubeconfig, so server and context are known after
+        return (f"{kube.server} answers ({version}, context {kube.context_name}), "
+                f"pods in {kube.settings.namespace} can be listed")
+
+    return [_run("kubernetes", reach)]
 
 
 def run_doctor(config: Config, profile: Profile, backends: Backends) -> list[Check]:

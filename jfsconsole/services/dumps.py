@@ -116,6 +116,10 @@ class DumpService:
 
     def share(self, entry: ObjectEntry, expiry: str | int = sharing.DEFAULT_EXPIRY) -> sharing.ShareLink:
         """Presign a GET link (signed for public_endpoint when set) and audit it."""
+        sharing.parse_expiry(expiry)  # a bad expiry is refused before any request
+        # Signing needs no request, so a link to a file deleted since the listing would be
+        # made happily and fail for the recipient: check that it is still there.
+        self.store.head(entry.bucket, entry.key)
         link = sharing.make_link(self.store.presign_get, entry.bucket, entry.key, expiry)
         _, host = actor()
         record = sharing.audit_record_for_link(link, host=host)

@@ -328,7 +328,7 @@ async def test_breakdown_and_detail_toggle() -> None:
         await move_to(pilot, ORDER)
         detail = str(screen.query_one("#detail-body").render())
         assert "✓ valid — complete HPROF 1.0.2 dump" in detail
-        assert "4,036 bytes" in detail and "dev · order-service (deployment)" in detail
+        assert "4,040 bytes" in detail and "dev · order-service (deployment)" in detail
         await pilot.press("b")
         await settle(pilot)
         panel = screen.query_one(BreakdownPanel)

@@ -43,10 +43,21 @@ def breakdown_content(rows: Sequence[BreakdownRow], where: str, total_bytes: int
 class BreakdownPanel(Static):
     def __init__(self) -> None:
         super().__init__("", id="breakdown", markup=False)
+        self._data: tuple[Sequence[BreakdownRow], str, int] | None = None
 
     def show(self, rows: Sequence[BreakdownRow], where: str, total_bytes: int) -> None:
-        width = max(self.content_region.width, 30)
-        self.update(breakdown_content(rows, where, total_bytes, width))
+        self._data = (rows, where, total_bytes)
+        self._paint()
 
     def show_busy(self, where: str) -> None:
+        self._data = None
         self.update(Content.styled(f"Counting {where}…", "$text-muted"))
+
+    def on_resize(self) -> None:
+        # Column widths follow the panel: repaint when it is laid out or resized.
+        self._paint()
+
+    def _paint(self) -> None:
+        if self._data is not None:
+            rows, where, total = self._data
+            self.update(breakdown_content(rows, where, total, max(self.content_region.width, 30)))
