@@ -10,6 +10,7 @@ in a real pseudo-terminal and the clock stops when the header text reaches the t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import pty
@@ -66,10 +67,8 @@ def time_first_paint(config: Path, marker: bytes, timeout: float = 15.0) -> floa
                 break
     finally:
         os.kill(pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
         os.close(fd)
     if elapsed != elapsed:  # NaN: never painted
         raise SystemExit(f"the TUI did not paint {marker!r} within {timeout}s; output tail: "

@@ -2,6 +2,8 @@
 
 The stack starts once per session, on first use, and is stopped at the end. Its seeded objects
 are shared: a test that writes or deletes must do so under its own ``scratch_prefix``.
+Prometheus needs ~5 s after start for its first scrape; the session does not wait for it up
+front: a test that queries Prometheus takes the ``prometheus_url`` fixture, which does.
 
 Backend binaries: a test marked ``gateway`` or ``prometheus`` (or using ``require_tool``) is
 skipped when the binary is missing, and fails with the install hint when ``CI=true``, so a CI
@@ -69,7 +71,7 @@ def local_stack() -> Iterator[LocalStack]:
     require_tool("juicefs")
     from jfsconsole.sandbox.stack import LocalStack
 
-    stack = LocalStack()
+    stack = LocalStack(wait_for_scrape=False)
     stack.start()
     try:
         yield stack
@@ -81,6 +83,15 @@ def local_stack() -> Iterator[LocalStack]:
 def s3_client(local_stack: LocalStack) -> S3Client:
     """boto3 client on the stack's gateway (path-style, SigV4, Content-MD5 on DeleteObjects)."""
     return local_stack.s3_client()
+
+
+@pytest.fixture
+def prometheus_url(local_stack: LocalStack) -> str:
+    """URL of the stack's Prometheus once both targets were scraped and history is loaded."""
+    require_tool("prometheus")
+    url = local_stack.wait_for_prometheus()
+    assert url, local_stack.prometheus_missing_reason
+    return url
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import base64
 import gzip
 import json
 import os
+import shutil
 import signal
 import stat
 import struct
@@ -256,9 +257,8 @@ def _query(url: str, expr: str, **extra: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.prometheus
-def test_prometheus_scrapes_kubelet_and_gateway(local_stack: LocalStack) -> None:
-    url = local_stack.prometheus_url
-    assert url, local_stack.prometheus_missing_reason
+def test_prometheus_scrapes_kubelet_and_gateway(prometheus_url: str) -> None:
+    url = prometheus_url
     used = _query(url, 'kubelet_volume_stats_used_bytes{persistentvolumeclaim="jfsdata"}')
     assert {r["metric"]["namespace"] for r in used} == {"dev", "test"}
     gw = _query(url, 'juicefs_used_space{mp="s3gateway"}')
@@ -276,9 +276,8 @@ def test_prometheus_scrapes_kubelet_and_gateway(local_stack: LocalStack) -> None
 
 
 @pytest.mark.prometheus
-def test_prometheus_has_two_weeks_of_history(local_stack: LocalStack) -> None:
-    url = local_stack.prometheus_url
-    assert url
+def test_prometheus_has_two_weeks_of_history(prometheus_url: str) -> None:
+    url = prometheus_url
     end = time.time()
     series = _query(url, 'kubelet_volume_stats_used_bytes{namespace="dev",'
                          'persistentvolumeclaim="jfsdata"}',
@@ -381,6 +380,8 @@ _CHILD = textwrap.dedent("""
 
 @pytest.mark.parametrize("how", ["exit", "sigkill"])
 def test_children_die_with_the_python_process(tmp_path: Path, how: str) -> None:
+    if how == "sigkill" and shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed for the parent-death signal")
     with_prom = "1" if _has_prometheus() else "0"
     state = tmp_path / "state"
     proc = subprocess.run([sys.executable, "-c", _CHILD, str(state), how, with_prom],
@@ -402,3 +403,53 @@ def _has_prometheus() -> bool:
     from jfsconsole.sandbox.promstack import find_prometheus
 
     return find_prometheus() is not None
+
+
+def _dev_used(text: str) -> int:
+    wanted = 'kubelet_volume_stats_used_bytes{namespace="dev",persistentvolumeclaim="jfsdata"} '
+    line = next(line for line in text.splitlines() if line.startswith(wanted))
+    return int(line.rsplit(" ", 1)[1])
+
+
+def _wait_change(read: Any, old: int, timeout: float = 20.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = int(read())
+        if abs(value - old) > 100 << 20:
+            return value
+        time.sleep(0.2)
+    return int(read())
+
+
+@pytest.mark.prometheus
+def test_kubelet_usage_follows_the_volume(local_stack: LocalStack, s3_client: S3Client,
+                                          scratch_prefix: str) -> None:
+    exporter = local_stack.exporter
+    assert exporter is not None
+    scale = local_stack.pvcs[0].real_scale
+    before = _dev_used(exporter.render())
+    key = f"{scratch_prefix}big.hprof"
+    s3_client.put_object(Bucket="jfsdata", Key=key, Body=b"\0" * (2 << 20))
+    grown = _wait_change(lambda: _dev_used(exporter.render()), before)
+    assert grown - before == pytest.approx((2 << 20) * scale, rel=0.05)
+    s3_client.delete_object(Bucket="jfsdata", Key=key)
+    # trash keeps the bytes on the volume, but the PVC's quota usage drops at once
+    shrunk = _wait_change(lambda: _dev_used(exporter.render()), grown)
+    assert grown - shrunk == pytest.approx((2 << 20) * scale, rel=0.05)
+
+
+def test_preload_puts_many_sparse_objects_before_start() -> None:
+    from jfsconsole.sandbox.stack import LocalStack
+
+    preload = seedmod.preload_many_objects("jfsdata", "dumpfiles/bulk/", 30, size=1000,
+                                           max_age=timedelta(days=3))
+    with LocalStack(prometheus=False, kube=False, preload=[preload]) as stack:
+        s3 = stack.s3_client()
+        listed = _list_all(s3, "jfsdata", "dumpfiles/bulk/")
+        assert len(listed) == 30 and {o["Size"] for o in listed} == {1000}
+        ages = sorted(datetime.now(UTC) - o["LastModified"] for o in listed)
+        assert ages[0] < timedelta(minutes=5) and ages[-1] > timedelta(days=2, hours=20)
+        body = s3.get_object(Bucket="jfsdata", Key=listed[0]["Key"])["Body"].read()
+        assert body == b"\0" * 1000
+        # the regular seed is still there next to the preloaded files
+        assert s3.get_object(Bucket="jfsdata", Key=KEEP_KEY)["Body"].read() == KEEP_BODY

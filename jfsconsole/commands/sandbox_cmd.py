@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -37,10 +38,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             stopped = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 stopped.wait()
-            except KeyboardInterrupt:
-                pass
             return 0
         config = load_config(config_path)
         profile = select_profile(config, "sandbox", env={})

@@ -5,9 +5,9 @@ days-until-full. ``promtool tsdb create-blocks-from openmetrics`` works with Deb
 writes one block per 2 h and re-reads its input per block: 14 days took 5.3 s at one sample an
 hour and 9.7 s at one per 10 minutes, before Prometheus even starts. Instead Prometheus starts
 at once with the remote-write receiver and a 15-day out-of-order window, and the history
-(one sample per 5 minutes, ~73k samples) is pushed with one remote-write request in well
-under a second. The samples are queryable immediately and nothing is compacted during a
-short-lived session (out-of-order data waits for the in-order head, which needs 3 h).
+(one sample per 5 minutes, ~73k samples) is pushed in well under a second. The samples are
+queryable at once. Push after the first scrape (see LocalStack._push_history) so that they
+all go to the out-of-order head, which is compacted only with the in-order head, after ~3 h.
 
 First scrape. Prometheus 2.42 hands targets to its scrape loops at most every 5 s, so the
 first sample lands about 5 s after start whatever the scrape interval: start it first and

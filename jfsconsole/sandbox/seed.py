@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jfsconsole.sandbox.gateway import Volume
+from jfsconsole.sandbox.gateway import PreloadFiles, Volume
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -43,6 +43,7 @@ __all__ = [
     "hprof_bytes",
     "make_many_objects",
     "make_s3_client",
+    "preload_many_objects",
     "seed_dumps",
 ]
 
@@ -324,7 +325,8 @@ def seed_dumps(
             for item, body, mtime in bodies:
                 _stage(root / item.bucket, item.key, body, mtime)
             for bucket in sorted({item.bucket for item in _PLAN}):
-                volume.sync_in(root / bucket, bucket)
+                keys = [item.key for item in _PLAN if item.bucket == bucket]
+                volume.sync_in(root / bucket, bucket, files=keys)
     else:
         for item, body, _ in bodies:
             s3.put_object(Bucket=item.bucket, Key=item.key, Body=body)
@@ -333,16 +335,27 @@ def seed_dumps(
     return seeded
 
 
+_SHM = Path("/dev/shm")
+
+
 class _staging:
-    """A scratch directory for staged files, removed afterwards."""
+    """A scratch directory for staged files, removed afterwards.
+
+    In /dev/shm when there is one: creating small files there is ~25x faster than on this
+    machine's disk (1,500 files: 0.04 s against 0.25-1.1 s), and they live only until
+    ``juicefs sync`` has copied them.
+    """
 
     def __init__(self, volume: Volume, parent: Path | None) -> None:
-        self.parent = parent or volume.meta_path.parent
+        if parent is None:
+            shm_ok = _SHM.is_dir() and os.access(_SHM, os.W_OK | os.X_OK)
+            parent = _SHM if shm_ok else volume.meta_path.parent
+        self.parent = parent
         self.path: Path | None = None
 
     def __enter__(self) -> Path:
         self.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix="staging-", dir=self.parent))
+        self.path = Path(tempfile.mkdtemp(prefix="jfsconsole-staging-", dir=self.parent))
         return self.path
 
     def __exit__(self, *exc: object) -> None:
@@ -409,7 +422,8 @@ def make_many_objects(
                 path.write_bytes(body)
                 stamp = base - (step * i).total_seconds()
                 os.utime(path, (stamp, stamp))
-            dest.sync_in(root, bucket)
+            # only the prefix's own directory is compared, not the whole bucket
+            dest.sync_in(target, f"{bucket}/{prefix}")
     else:
         if max_age:
             raise ValueError("S3 PUT cannot set ages: pass the stack's Volume for max_age")
@@ -421,3 +435,22 @@ def make_many_objects(
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(put, names))
     return [prefix + name for name in names]
+
+
+def preload_many_objects(bucket: str, prefix: str, count: int, *, size: int = 256,
+                         max_age: timedelta = timedelta(0),
+                         now: datetime | None = None) -> PreloadFiles:
+    """The same objects as ``make_many_objects``, for ``LocalStack(preload=...)``.
+
+    Preloaded before the gateway starts, 100,000 objects cost ~10 s instead of ~3 min, but
+    their content is sparse (zeros), not hprof bytes.
+    """
+    prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+    base = (now or datetime.now(UTC)).timestamp()
+    step = max_age.total_seconds() / count if count else 0.0
+    return PreloadFiles(
+        directory=f"/{bucket}/{prefix}".rstrip("/"),
+        names=list(bulk_names(count)),
+        size=size,
+        mtimes=[base - step * i for i in range(count)],
+    )

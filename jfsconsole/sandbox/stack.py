@@ -20,7 +20,9 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -28,13 +30,20 @@ from typing import TYPE_CHECKING, Any
 from jfsconsole.sandbox.exporter import KubeletExporter, PvcModel, default_pvcs
 from jfsconsole.sandbox.gateway import (
     Gateway,
+    PreloadFiles,
     Volume,
     find_juicefs,
     format_volume,
     random_credentials,
 )
 from jfsconsole.sandbox.procs import SandboxError, free_ports
-from jfsconsole.sandbox.promstack import PROMETHEUS_MISSING, PromStack, ScrapeJob, find_prometheus
+from jfsconsole.sandbox.promstack import (
+    PROMETHEUS_MISSING,
+    PromStack,
+    ScrapeJob,
+    find_prometheus,
+    render_config,
+)
 from jfsconsole.sandbox.seed import (
     DATA_BUCKET,
     DUMP_PREFIX,
@@ -100,7 +109,8 @@ class LocalStack:
 
     def __init__(self, state_dir: Path | None = None, *, prometheus: bool = True,
                  kube: bool = True, seed: bool = True, trash_days: int = 1,
-                 history_days: int = 14, wait_for_scrape: bool = True) -> None:
+                 history_days: int = 14, wait_for_scrape: bool = True,
+                 preload: Sequence[PreloadFiles] = ()) -> None:
         self._given_state_dir = state_dir
         self.state_dir: Path = state_dir or Path("/nonexistent")
         self.want_prometheus = prometheus
@@ -109,6 +119,7 @@ class LocalStack:
         self.trash_days = trash_days
         self.history_days = history_days
         self.wait_for_scrape = wait_for_scrape
+        self.preload = list(preload)
         self.s3_endpoint = ""
         self.s3_access_key = ""
         self.s3_secret_key = ""
@@ -123,6 +134,9 @@ class LocalStack:
         self.prom: PromStack | None = None
         self.pvcs: list[PvcModel] = []
         self.history_samples = 0
+        self.history_error: str | None = None
+        self._history_thread: threading.Thread | None = None
+        self._prom_started_at = 0.0
         self.timings: dict[str, float] = {}
         self._started = False
 
@@ -163,20 +177,24 @@ class LocalStack:
         gw_port, gw_metrics_port = free_ports(2)
 
         self.pvcs = default_pvcs(real_usage=self._real_usage)
-        if self.want_prometheus:
+        if not self.want_prometheus:
+            self.prometheus_missing_reason = "prometheus is disabled for this sandbox"
+        else:
             binary = find_prometheus()
             if binary is None:
                 self.prometheus_missing_reason = PROMETHEUS_MISSING
             else:
                 self.exporter = KubeletExporter(self.pvcs)
                 self.exporter.start()
-                self.prom = PromStack(self.state_dir, self._jobs(gw_port, gw_metrics_port),
+                self.prom = PromStack(self.state_dir, self._jobs(gw_metrics_port),
                                       binary=binary)
+                self._prom_started_at = time.time()
                 self.prometheus_url = self.prom.start()
                 self._record_pid(self.prom.process)
                 t = self._mark("prometheus", t)
 
-        self.volume = format_volume(self.state_dir, trash_days=self.trash_days, juicefs=juicefs)
+        self.volume = format_volume(self.state_dir, trash_days=self.trash_days, juicefs=juicefs,
+                                    preload=self.preload)
         # The CSI driver creates the PVC directory with a quota of the PVC's size; doing it
         # before the gateway starts also makes "jfsdata" a bucket from the first request.
         self.volume.set_quota(PVC_DIR, PVC_QUOTA_GIB)
@@ -197,18 +215,21 @@ class LocalStack:
             self.seeded = seed_dumps(self.s3_client(), volume=self.volume)
             t = self._mark("seed", t)
 
-        if self.prom is not None and self.exporter is not None and self.history_days > 0:
-            self._push_history()
-            t = self._mark("history", t)
-
         if self.want_kube:
             self._start_kube()
             t = self._mark("kube", t)
 
         self._write_secret_files()
-        if self.prom is not None and self.wait_for_scrape:
-            self.prom.wait_for_scrape([GATEWAY_JOB, KUBELET_JOB])
-            t = self._mark("first_scrape", t)
+        if self.prom is not None:
+            if self.wait_for_scrape:
+                self.prom.wait_for_scrape([GATEWAY_JOB, KUBELET_JOB])
+                t = self._mark("first_scrape", t)
+                self._push_history()
+                t = self._mark("history", t)
+            else:
+                self._history_thread = threading.Thread(
+                    target=self._push_history_later, name="sandbox-history", daemon=True)
+                self._history_thread.start()
         self._mark("total", t0)
 
     def stop(self) -> None:
@@ -236,9 +257,9 @@ class LocalStack:
             self.state_dir = Path(tempfile.mkdtemp(prefix="jfsconsole-sbx-"))
         else:
             path = self._given_state_dir.expanduser().resolve()
-            if any(c.isspace() for c in str(path)):
-                # the path ends up in the sqlite3:// metadata URL, which JuiceFS splits on spaces
-                raise SandboxError(f"state dir {path} has whitespace in its path; choose another")
+            if any(c in str(path) for c in "?#%"):
+                # the path becomes part of the sqlite3:// metadata URL
+                raise SandboxError(f"state dir {path}: '?', '#' and '%' cannot be in a URL path")
             if path.exists() and any(path.iterdir()):
                 if not (path / _MARKER).exists():
                     raise SandboxError(
@@ -266,9 +287,8 @@ class LocalStack:
         pids.append(proc.pid)
         path.write_text(json.dumps(pids))
 
-    def _jobs(self, gw_port: int, gw_metrics_port: int) -> list[ScrapeJob]:
+    def _jobs(self, gw_metrics_port: int) -> list[ScrapeJob]:
         assert self.exporter is not None
-        del gw_port
         return [
             ScrapeJob(GATEWAY_JOB, f"127.0.0.1:{gw_metrics_port}"),
             ScrapeJob(KUBELET_JOB, self.exporter.address, instance=KUBELET_INSTANCE),
@@ -278,9 +298,7 @@ class LocalStack:
         # The gateway had to move to other ports: rewrite the targets and SIGHUP, which
         # Prometheus honours without --web.enable-lifecycle.
         assert self.prom is not None and self.gateway is not None
-        self.prom.jobs = self._jobs(self.gateway.port, self.gateway.metrics_port)
-        from jfsconsole.sandbox.promstack import render_config
-
+        self.prom.jobs = self._jobs(self.gateway.metrics_port)
         (self.state_dir / "prometheus.yml").write_text(render_config(self.prom.jobs))
         if self.prom.process is not None and self.prom.process.pid is not None:
             os.kill(self.prom.process.pid, signal.SIGHUP)
@@ -290,16 +308,50 @@ class LocalStack:
         return volume.quota_usage(PVC_DIR) if volume is not None else None
 
     def _push_history(self) -> None:
-        assert self.prom is not None and self.exporter is not None
+        """Backfill ``history_days`` of kubelet stats, ending where live scraping began.
+
+        Only after the first scrape: the head then starts "now" and every pushed sample lands
+        in the out-of-order head, which Prometheus compacts only together with the in-order
+        head (after ~3 h). Pushed into an empty head instead, the history became a 14-day
+        head and Prometheus spent ~12 s of CPU compacting it right when the tests start.
+        """
+        if self.prom is None or self.exporter is None or self.history_days <= 0:
+            return
         real = self._real_usage()
         if real is not None:
             for pvc in self.pvcs:
                 if pvc.real_usage is not None:
                     pvc.real_estimate = real
-        end = time.time()
+        end = self._prom_started_at
         start = end - self.history_days * 86400
         labels = {"job": KUBELET_JOB, "instance": KUBELET_INSTANCE}
         self.history_samples = self.prom.push(self.exporter.history(start, end, 300, labels))
+
+    def _push_history_later(self) -> None:
+        try:
+            assert self.prom is not None
+            self.prom.wait_for_scrape([GATEWAY_JOB, KUBELET_JOB], timeout=60)
+            self._push_history()
+        except Exception as exc:  # a sandbox without history still works
+            self.history_error = str(exc)
+
+    def wait_for_prometheus(self, timeout: float = 60.0) -> str | None:
+        """Block until Prometheus has scraped both targets and holds the history.
+
+        Returns the URL, or None without Prometheus. Only needed after a start with
+        ``wait_for_scrape=False``; raises SandboxError if the background work failed.
+        """
+        if self.prom is None:
+            return None
+        thread = self._history_thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                raise SandboxError(f"prometheus not ready after {timeout:.0f}s")
+        if self.history_error:
+            raise SandboxError(f"prometheus history: {self.history_error}")
+        self.prom.wait_for_scrape([GATEWAY_JOB, KUBELET_JOB], timeout=timeout)
+        return self.prometheus_url
 
     def _start_kube(self) -> None:
         from jfsconsole.sandbox.kubeapi import FakeKubeAPI

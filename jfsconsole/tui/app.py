@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import sys
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -43,13 +49,13 @@ class JfsConsoleApp(App[int]):
     }
     COMMANDS = App.COMMANDS | {JfsCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(m.keys, f"switch_mode('{m.name}')", m.title, show=False,
+        *(Binding(m.keys, f"switch_mode('{m.name}')", m.title, show=False, id=f"app.{m.name}",
                   tooltip=f"{m.title} screen: {m.help}") for m in SCREEN_MODES),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("p", "profiles", "Profile", show=False, tooltip="Switch profile"),
-        Binding("ctrl+r", "recheck", "Re-check", show=False,
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("p", "profiles", "Profile", show=False, tooltip="Switch profile", id="app.profiles"),
+        Binding("ctrl+r", "recheck", "Re-check", show=False, id="app.recheck",
                 tooltip="Check the backends again (S3, Prometheus, Kubernetes)"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
     def __init__(
@@ -173,7 +179,39 @@ class JfsConsoleApp(App[int]):
 
 
 def run_tui(profile: Profile, config: Config, *, start_screen: str = "dumps") -> int:
-    """Entry point for the CLI: run the console until the user quits; returns the exit code."""
+    """Entry point for the CLI: run the console until the user quits; returns the exit code.
+
+    Quitting must not wait for a backend call stuck on a dead endpoint (boto3 can retry for
+    minutes). So the app runs on its own loop and thread pool, which are shut down without
+    waiting; worker threads get a short grace period (a cancelled download removes its
+    ``.part`` file in it), and if any is still blocked in I/O the process exits without
+    joining it. The terminal is already restored by then, and the audit log is written
+    synchronously, so nothing is lost.
+    """
     app = JfsConsoleApp(profile, config, start_screen=start_screen)
-    result = app.run()
-    return int(result or app.return_code or 0)
+    loop = asyncio.new_event_loop()
+    executor = ThreadPoolExecutor(thread_name_prefix="jfsconsole-worker")
+    loop.set_default_executor(executor)
+    try:
+        result = app.run(loop=loop)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+        loop.close()
+    code = int(result or app.return_code or 0)
+    if _threads_still_busy(grace=1.0):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _threads_still_busy(grace: float) -> bool:
+    deadline = time.monotonic() + grace
+    while True:
+        busy = [t for t in threading.enumerate()
+                if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+        if not busy:
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.05)

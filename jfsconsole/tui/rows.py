@@ -113,9 +113,9 @@ def short_name(name: str, width: int) -> str:
 
 
 def fit(text: str, width: int, align: str = "left") -> str:
-    """Pad or cut to exactly ``width`` cells."""
+    """Pad to exactly ``width`` cells, or cut with an ellipsis so a cut never reads as whole."""
     if cell_len(text) > width:
-        return set_cell_size(text, width)
+        return set_cell_size(set_cell_size(text, width - 1) + ELLIPSIS, width) if width > 1 else ELLIPSIS
     pad = " " * (width - cell_len(text))
     return pad + text if align == "right" else text + pad
 
@@ -126,36 +126,37 @@ MARK_WIDTH = 2  # "▸ " cursor / "● " selected marker
 GAP = 1
 
 
+NAME_COMFORT = 44  # optional columns appear only while the name keeps this many cells
+
+
 @lru_cache(maxsize=64)
 def layout(width: int) -> tuple[Column, ...]:
     """Columns for a table ``width`` cells wide; the name column takes what is left.
 
-    At 80 columns (76 usable) the timestamp goes and env/app shrink; at 150+ a pod column
-    appears. Name never drops under 16 cells: below that, other columns go first.
+    The name matters most: optional columns (modified time, pod) are added only while the
+    name keeps ``NAME_COMFORT`` cells. At 80 columns env/app/state shrink; below that they
+    drop, least useful first, so the name never has fewer than 16 cells.
     """
     wide = width >= 100
     cols: list[Column] = [
         Column("size", "size", 10, "right"),
         Column("age", "age", 8, "right"),
+        Column("env", "env", 10 if wide else 7),
+        Column("app", "app", 22 if width >= 150 else (16 if wide else 12)),
+        Column("state", "state", 13 if wide else 9),
     ]
-    if width >= 110:
-        cols.append(Column("time", "modified", 16))
-    cols.append(Column("env", "env", 10 if wide else 7))
-    cols.append(Column("app", "app", 22 if width >= 130 else (16 if wide else 12)))
-    if width >= 150:
-        cols.append(Column("pod", "pod", 32))
-    cols.append(Column("state", "state", 13 if wide else 9))
-    fixed = MARK_WIDTH + sum(c.width + GAP for c in cols)
-    name_width = width - fixed
-    # Too narrow: drop optional columns, least useful first, until the name has 16 cells.
+
+    def name_width() -> int:
+        return width - MARK_WIDTH - sum(c.width + GAP for c in cols)
+
+    for optional, at in ((Column("time", "modified", 16), 2), (Column("pod", "pod", 32), 4)):
+        if name_width() - optional.width - GAP >= NAME_COMFORT:
+            cols.insert(at, optional)
     for drop in ("env", "app", "age"):
-        if name_width >= 16:
+        if name_width() >= 16:
             break
-        victim = next((c for c in cols if c.key == drop), None)
-        if victim is not None:
-            cols.remove(victim)
-            name_width += victim.width + GAP
-    return (Column("name", "name", max(name_width, 4)), *cols)
+        cols = [c for c in cols if c.key != drop]
+    return (Column("name", "name", max(name_width(), 4)), *cols)
 
 
 # ------------------------------------------------------------------ cells

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from textual.widgets import Label
@@ -100,7 +100,7 @@ class SlowBackends(Backends):
     """Pings that block until released, recording the thread they ran on."""
 
     release = threading.Event()
-    threads: list[str] = []
+    threads: ClassVar[list[str]] = []
 
     def s3(self) -> Any:
         outer = self
@@ -150,7 +150,7 @@ async def test_pings_run_in_threads_after_first_paint_and_never_crash() -> None:
 
 async def test_header_shows_prod_read_only_and_sandbox() -> None:
     prod = profile("prod-eu", read_only=True, label="PROD eu-west")
-    sandbox = profile("sandbox", sandbox=True, color="purple")
+    sandbox = profile("local", sandbox=True, color="purple")
     app = JfsConsoleApp(prod, config_of(prod, sandbox))
     async with app.run_test(size=(80, 24)) as pilot:
         header_profile = app.screen.query_one("#header-profile", Label)
@@ -162,9 +162,9 @@ async def test_header_shows_prod_read_only_and_sandbox() -> None:
         old_backends = app.backends
         await pilot.press("p")
         assert isinstance(app.screen, ProfileSwitcher)
-        await pilot.press("down", "enter")
+        await pilot.press("up", "enter")
         await pilot.pause()
-        assert app.profile.name == "sandbox"
+        assert app.profile.name == "local"
         assert app.backends is not old_backends
         header_profile = app.screen.query_one("#header-profile", Label)
         assert not header_profile.has_class("-prod")

@@ -6,8 +6,10 @@ The same behaviours against the real JuiceFS gateway are in test_dumps_gateway.p
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Input
@@ -211,9 +213,9 @@ async def test_share_validates_copies_and_shows_link(monkeypatch: pytest.MonkeyP
         assert app.clipboard.startswith(f"http://s3.example.test/jfsdata/dumpfiles/{ORDER}?")
         assert "X-Amz-Expires=5400" in app.clipboard
         detail = str(app.screen.query_one("#detail-link").render())
-        assert app.clipboard in detail.replace("\n", "") and "valid 1h30m" in detail
+        assert app.clipboard in detail.replace("\n", "") and "valid 90m" in detail
         message = notifications(app)[-1]
-        assert "Link copied (valid 1h30m)" in message and "set -g set-clipboard on" in message
+        assert "Link copied (valid 90m)" in message and "set -g set-clipboard on" in message
         audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
         assert audit[-1]["action"] == "share" and "Signature" not in audit[-1]["url"]
         # y copies again; a preset button makes a 7d link.
@@ -353,3 +355,36 @@ async def test_big_listing_sorts_off_the_event_loop() -> None:
         assert f"{count:,} objects" in str(screen.query_one("#totals").render())
         first: ObjectEntry = screen.table.rows[0]
         assert first.key.endswith("000000_heapDump.hprof")  # newest first
+
+
+class SlowStore(MemoryStore):
+    def download(self, bucket: str, key: str, dest: Path, **kw: Any) -> Path:
+        from jfsconsole.backends.s3 import Cancelled
+
+        part = dest.with_name(dest.name + ".part")
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_bytes(b"")
+        for _ in range(500):
+            if kw["cancelled"]():
+                part.unlink()
+                raise Cancelled()
+            kw["progress"](8)
+            time.sleep(0.01)
+        raise AssertionError("never cancelled")
+
+
+async def test_download_progress_and_cancel(tmp_path: Path) -> None:
+    app = memory_app(SlowStore(sample_objects()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await move_to(pilot, ORDER)
+        await pilot.press("D")
+        app.screen.query_one("#download-dir", Input).value = str(tmp_path)
+        await pilot.press("enter")
+        stats = app.screen.query_one("#download-stats")
+        await wait_until(pilot, lambda: "/ 3.9 KiB" in str(stats.render()) and "/s" in str(stats.render()),
+                         what="progress with a rate")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DownloadDialog), what="cancel")
+        assert "Download cancelled" in notifications(app)[-1]
+        assert not list(tmp_path.iterdir())

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -18,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -27,7 +30,6 @@ from jfsconsole.backends.errors import BackendError, BadResponse
 from jfsconsole.backends.s3 import DeleteResult
 from jfsconsole.config import Profile
 from jfsconsole.core import humanfmt
-from jfsconsole.core.dumpnames import parse_dump_name
 from jfsconsole.core.listing import SortKey, Totals, breakdown, filter_entries, sort_entries
 from jfsconsole.core.models import ObjectEntry
 from jfsconsole.core.sharing import ShareLink
@@ -69,23 +71,33 @@ class DumpsScreen(BaseScreen):
     TITLE_TEXT = "Dumps"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]  # noqa: RUF012 (Textual declares it)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "share", "Link", tooltip="Make a presigned download link and copy it"),
-        Binding("y", "copy_link", "Copy link", show=False, tooltip="Copy the link again"),
-        Binding("Y", "copy_forms", "Copy as", show=False,
+        # ids make every key rebindable with App.set_keymap({"dumps.share": "ctrl+l"}).
+        Binding("l", "share", "Link", id="dumps.share",
+                tooltip="Make a presigned download link and copy it"),
+        Binding("y", "copy_link", "Copy link", show=False, id="dumps.copy_link",
+                tooltip="Copy the link again"),
+        Binding("Y", "copy_forms", "Copy as", show=False, id="dumps.copy_forms",
                 tooltip="Copy the link, s3 URI, bucket/key path or in-pod path"),
-        Binding("D,w", "download", "Download", tooltip="Download to a local directory"),
-        Binding("x,delete", "delete", "Delete", tooltip="Delete the selection (or the row)"),
-        Binding("slash", "filter", "Filter", key_display="/",
+        Binding("D,w", "download", "Download", id="dumps.download",
+                tooltip="Download to a local directory"),
+        Binding("x,delete", "delete", "Delete", id="dumps.delete",
+                tooltip="Delete the selection (or the row)"),
+        Binding("slash", "filter", "Filter", key_display="/", id="dumps.filter",
                 tooltip="Filter: text, glob (*.gz), env:dev, app:order-*"),
-        Binding("s", "sort", "Sort", tooltip="Sort by name → size → age"),
-        Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort"),
-        Binding("b", "breakdown", "By env/app", show=False,
+        Binding("s", "sort", "Sort", id="dumps.sort", tooltip="Sort by name → size → age"),
+        Binding("S", "reverse", "Reverse", show=False, id="dumps.reverse",
+                tooltip="Reverse the sort"),
+        Binding("b", "breakdown", "By env/app", show=False, id="dumps.breakdown",
                 tooltip="Breakdown by env and app: who fills the volume"),
-        Binding("i", "details", "Details", show=False, tooltip="Show / hide the detail pane"),
-        Binding("g", "goto", "Go to", show=False, tooltip="Go to a bucket/prefix"),
-        Binding("backspace,left", "up", "Up", show=False, tooltip="Up one level (to the buckets)"),
-        Binding("r", "refresh", "Refresh", show=False, tooltip="List this prefix again"),
-        Binding("escape", "escape", show=False, tooltip="Clear the selection, then the filter"),
+        Binding("i", "details", "Details", show=False, id="dumps.details",
+                tooltip="Show / hide the detail pane"),
+        Binding("g", "goto", "Go to", show=False, id="dumps.goto", tooltip="Go to a bucket/prefix"),
+        Binding("backspace,left", "up", "Up", show=False, id="dumps.up",
+                tooltip="Up one level (to the buckets)"),
+        Binding("r", "refresh", "Refresh", show=False, id="dumps.refresh",
+                tooltip="List this prefix again"),
+        Binding("escape", "escape", show=False, id="dumps.escape",
+                tooltip="Clear the selection, then the filter"),
     ]
 
     def __init__(self) -> None:
@@ -103,16 +115,21 @@ class DumpsScreen(BaseScreen):
         self._filter = ""
         self._view_running = False
         self._view_dirty = False
+        self._view_dirty_forced = False
+        self._last_view_size = 0
+        self._last_view_time = 0.0
         self._checks: dict[tuple[Any, ...], StateValue] = {}
         self._inflight: set[tuple[Any, ...]] = set()
         self._wanted: frozenset[tuple[Any, ...]] = frozenset()
         self._pool: ThreadPoolExecutor | None = None
-        self._links: dict[EntryKey, ShareLink] = {}
+        self._links: dict[EntryKey, tuple[ShareLink, str]] = {}  # link, expiry as typed
         self._check_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self._side = "detail"  # "detail", "breakdown" or "" (hidden)
         self._checks_due = False
         self._filter_due = False
+        self._inbox: list[tuple[int, list[ObjectEntry]]] = []
+        self._inbox_lock = threading.Lock()
 
     @property
     def busy(self) -> bool:
@@ -159,12 +176,18 @@ class DumpsScreen(BaseScreen):
         self.query_one("#listing-error").display = False
         self._show_side()
         self.table.focus()
+        # Ages ("3h12m") move with the clock even when nothing else happens.
+        self.set_interval(30, self._tick)
         # The first listing goes after the first paint, like the backend checks.
         self.call_after_refresh(self.load, self._default_location())
 
     def on_unmount(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _tick(self) -> None:
+        self.table.refresh()
+        self._update_detail()
 
     def _default_location(self) -> Location:
         bucket, prefix = self.service.default_location
@@ -190,6 +213,15 @@ class DumpsScreen(BaseScreen):
         self._update_detail()
         self._list_pages(self.service, location, self._generation)
 
+    class _PagesWaiting(Message):
+        """Posted by the listing thread when its inbox goes from empty to non-empty."""
+
+    class _ListingEnded(Message):
+        def __init__(self, generation: int, error: BaseException | None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.error = error
+
     @work(thread=True, exclusive=True, group="listing", exit_on_error=False)
     def _list_pages(self, service: DumpService, location: Location, generation: int) -> None:
         worker = get_current_worker()
@@ -203,24 +235,41 @@ class DumpsScreen(BaseScreen):
             for page in pages:
                 if worker.is_cancelled:
                     return
-                for entry in page:  # warm the name-parse cache here, not on the event loop
-                    parse_dump_name(entry.key)
-                self._to_ui(self._add_page, generation, page)
+                # Non-blocking hand-over: waiting for the event loop on every page made a
+                # 100-page listing three times slower than the listing itself.
+                with self._inbox_lock:
+                    wake = not self._inbox
+                    self._inbox.append((generation, page))
+                if wake:
+                    self.post_message(self._PagesWaiting())
         except Exception as exc:  # shown in the table area; the app keeps working
             error = exc
         if not worker.is_cancelled:
-            self._to_ui(self._listing_done, generation, error)
+            self.post_message(self._ListingEnded(generation, error))
 
     def _to_ui(self, callback: Any, *args: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the app is shutting down
             self.app.call_from_thread(callback, *args)
+
+    @on(_PagesWaiting)
+    def _drain_inbox(self) -> None:
+        with self._inbox_lock:
+            batch, self._inbox = self._inbox, []
+        pages = [page for generation, page in batch if generation == self._generation]
+        if pages:
+            self._add_page(self._generation, [e for page in pages for e in page])
+
+    @on(_ListingEnded)
+    def _listing_ended(self, message: _ListingEnded) -> None:
+        self._drain_inbox()  # pages posted before the end are all in by now
+        self._listing_done(message.generation, message.error)
 
     def _add_page(self, generation: int, page: list[ObjectEntry]) -> None:
         if generation != self._generation:
             return
         self._entries.extend(page)
         self._totals.add(page)
-        self._schedule_view()
+        self._schedule_view(force=False)
         self._update_totals()
 
     def _listing_done(self, generation: int, error: BaseException | None) -> None:
@@ -247,13 +296,28 @@ class DumpsScreen(BaseScreen):
 
     # ------------------------------------------------------------------ sorted/filtered view
 
-    def _schedule_view(self) -> None:
+    def _schedule_view(self, *, force: bool = True) -> None:
+        """Recompute the sorted/filtered view; off the event loop for big listings.
+
+        While a big listing streams in, each page does not re-sort everything (a 100k sort
+        takes ~0.4 s): the view is rebuilt when the listing has grown by half since the last
+        one, or every 2 s, and always when the listing ends or the sort/filter changes.
+        """
         if self._view_running:
             self._view_dirty = True  # one more pass when the running one lands
+            self._view_dirty_forced |= force
             return
+        count = len(self._entries)
+        if not force and self._loading and count > SYNC_VIEW_LIMIT:
+            grown = count >= self._last_view_size * 1.5
+            stale = time.monotonic() - self._last_view_time > 2.0
+            if not (grown or stale):
+                return
         entries = list(self._entries)
+        self._last_view_size = count
+        self._last_view_time = time.monotonic()
         token = (self._generation, self._sort, self._reverse, self._filter)
-        if len(entries) <= SYNC_VIEW_LIMIT:
+        if count <= SYNC_VIEW_LIMIT:
             self._apply_view(token, *self._compute_view(entries, self._sort, self._reverse, self._filter))
             return
         self._view_running = True
@@ -286,8 +350,9 @@ class DumpsScreen(BaseScreen):
         if token[0] == self._generation:
             self._apply_view(token, view, totals)
         if self._view_dirty or token != current:
-            self._view_dirty = False
-            self._schedule_view()
+            force = self._view_dirty_forced or token != current or not self._loading
+            self._view_dirty = self._view_dirty_forced = False
+            self._schedule_view(force=force)
 
     def _apply_view(self, token: tuple[Any, ...], view: list[ObjectEntry],
                     totals: Totals | None) -> None:
@@ -399,10 +464,11 @@ class DumpsScreen(BaseScreen):
         if self._side != "detail":
             return
         entry = self.table.cursor_entry
-        link = self._links.get(entry_key(entry)) if entry is not None else None
+        made = self._links.get(entry_key(entry)) if entry is not None else None
         empty = "Loading…" if self._loading else ""
-        self.query_one(DetailPane).show(entry, self.state_of(entry) if entry else None, link,
-                                        self.jfs.clock(), empty=empty)
+        self.query_one(DetailPane).show(entry, self.state_of(entry) if entry else None,
+                                        made[0] if made else None, self.jfs.clock(),
+                                        empty=empty, link_words=made[1] if made else "")
 
     @on(ObjectTable.CursorMoved)
     def _cursor_moved(self) -> None:
@@ -559,36 +625,38 @@ class DumpsScreen(BaseScreen):
         def made(link: ShareLink | None) -> None:
             if link is None:
                 return
-            self._links[entry_key(entry)] = link
+            words = dialog.expiry_text or link.valid_for
+            self._links[entry_key(entry)] = (link, words)
             self.app.copy_to_clipboard(link.url)
             self._update_detail()
-            message = f"Link copied (valid {link.valid_for}) — {CLIPBOARD_HINT}"
+            message = f"Link copied (valid {words}) — {CLIPBOARD_HINT}"
             if os.environ.get("TMUX"):
                 message += f"; {TMUX_HINT}"
             self.notify(message, title="Share", timeout=8)
 
-        self.app.push_screen(ShareDialog(self.service, entry), made)
+        dialog = ShareDialog(self.service, entry)
+        self.app.push_screen(dialog, made)
 
     def action_copy_link(self) -> None:
         entry = self._cursor_object("copy the link of")
         if entry is None:
             return
-        link = self._links.get(entry_key(entry))
-        if link is None:
+        made = self._links.get(entry_key(entry))
+        if made is None:
             self.notify("No link for this object yet: press l to make one", severity="warning",
                         timeout=4)
             return
-        self.app.copy_to_clipboard(link.url)
-        self.notify(f"Link copied again (valid {link.valid_for})", timeout=3)
+        self.app.copy_to_clipboard(made[0].url)
+        self.notify(f"Link copied again (valid {made[1]})", timeout=3)
 
     def action_copy_forms(self) -> None:
         entry = self._cursor_object("copy")
         if entry is None:
             return
         forms: dict[str, str] = {}
-        link = self._links.get(entry_key(entry))
-        if link is not None:
-            forms["link"] = link.url
+        made = self._links.get(entry_key(entry))
+        if made is not None:
+            forms["link"] = made[0].url
         forms.update(self.service.copy_forms(entry))
 
         def chosen(choice: tuple[str, str] | None) -> None:
@@ -689,9 +757,6 @@ class DumpsScreen(BaseScreen):
         self._links.clear()
         self.table.clear_selection()
         self.load(self._default_location())
-
-    def backend_status_changed(self, states: Mapping[str, Any]) -> None:
-        pass  # the table reports its own S3 errors; r retries
 
     def palette_commands(self) -> list[PaletteCommand]:
         return [

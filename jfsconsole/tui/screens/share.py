@@ -26,6 +26,8 @@ class ShareDialog(ModalScreen[ShareLink | None]):
         super().__init__()
         self._service = service
         self._entry = entry
+        # The expiry as the user wrote it ("24h"), for messages: ShareLink says "1d".
+        self.expiry_text = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="share-dialog", classes="dialog") as box:
@@ -71,7 +73,8 @@ class ShareDialog(ModalScreen[ShareLink | None]):
             error.show(str(exc))
             return
         error.show("Signing…")
-        self._sign(expiry.strip())
+        self.expiry_text = expiry.strip()
+        self._sign(self.expiry_text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="share")
     def _sign(self, expiry: str) -> None:

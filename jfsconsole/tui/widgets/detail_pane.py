@@ -48,11 +48,12 @@ def entry_details(entry: ObjectEntry, state: StateValue, now: datetime) -> Conte
     return Content("\n").join(lines)
 
 
-def link_details(link: ShareLink | None, now: datetime) -> Content:
+def link_details(link: ShareLink | None, now: datetime, words: str = "") -> Content:
     if link is None:
         return Content.styled("l makes a download link", "$text-muted")
     left = link.expires_at - now
-    status = (f"valid {link.valid_for}, until {link.expires_at.astimezone().strftime('%Y-%m-%d %H:%M %Z')}"
+    until = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    status = (f"valid {words or link.valid_for}, until {until} · y copies it again"
               if left.total_seconds() > 0 else "EXPIRED — press l for a new one")
     return Content.assemble(("link ", "bold"), (status, "$text-muted"), "\n", link.url)
 
@@ -64,7 +65,7 @@ class DetailPane(VerticalScroll, can_focus=False):
         yield Static("", id="detail-link", markup=False)
 
     def show(self, entry: ObjectEntry | None, state: StateValue, link: ShareLink | None,
-             now: datetime, *, empty: str = "") -> None:
+             now: datetime, *, empty: str = "", link_words: str = "") -> None:
         body = self.query_one("#detail-body", Static)
         link_box = self.query_one("#detail-link", Static)
         if entry is None:
@@ -73,4 +74,4 @@ class DetailPane(VerticalScroll, can_focus=False):
             return
         body.update(entry_details(entry, state, now))
         link_box.display = not entry.is_prefix
-        link_box.update(link_details(link, now))
+        link_box.update(link_details(link, now, link_words))

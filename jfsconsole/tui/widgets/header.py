@@ -50,7 +50,9 @@ class AppHeader(Horizontal):
             text += " (prod)"
         label.update(text)
         label.set_class(profile.is_prod, "-prod")
-        self.query_one("#badge-sandbox").display = profile.ui.sandbox
+        # No badge when the label already says it (the sandbox's own label is "SANDBOX").
+        self.query_one("#badge-sandbox").display = (
+            profile.ui.sandbox and "sandbox" not in profile.display_label.lower())
         self.query_one("#badge-readonly").display = profile.ui.read_only
         self.set_class(profile.is_prod, "-prod")
         color = self._profile_color(profile)
