@@ -88,18 +88,18 @@ def main() -> int:
     parser.add_argument("--state-dir", type=Path)
     args = parser.parse_args()
 
-    from jfsconsole.sandbox.seed import make_many_objects
+    from jfsconsole.sandbox.seed import preload_many_objects
     from jfsconsole.sandbox.stack import LocalStack
 
     with tempfile.TemporaryDirectory() as tmp:
-        stack = LocalStack(args.state_dir, prometheus=False, kube=False, seed=False)
+        # Preloaded into the metadata before the gateway starts: ~15 s instead of ~3 min.
+        files = preload_many_objects("jfsdata", PREFIX, args.count, max_age=timedelta(days=30))
+        stack = LocalStack(args.state_dir, prometheus=False, kube=False, seed=False,
+                           preload=[files])
+        t0 = time.perf_counter()
         stack.start()
+        print(f"stack with {args.count:,} objects ready in {time.perf_counter() - t0:.1f}s")
         try:
-            assert stack.volume is not None
-            t0 = time.perf_counter()
-            make_many_objects(stack.volume, "jfsdata", PREFIX, args.count,
-                              max_age=timedelta(days=30))
-            print(f"created {args.count:,} objects in {time.perf_counter() - t0:.1f}s")
             config = stack.write_config(Path(tmp) / "config.toml")
             ours_argv = [sys.executable, "-m", "jfsconsole", "--config", str(config), "ls",
                          f"jfsdata/{PREFIX}", "--json"]

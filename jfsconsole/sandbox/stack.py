@@ -224,7 +224,10 @@ class LocalStack:
             if self.wait_for_scrape:
                 self.prom.wait_for_scrape([GATEWAY_JOB, KUBELET_JOB])
                 t = self._mark("first_scrape", t)
-                self._push_history()
+                try:
+                    self._push_history()
+                except SandboxError as exc:  # e.g. a Prometheus older than 2.39 (no OOO)
+                    self.history_error = str(exc)
                 t = self._mark("history", t)
             else:
                 self._history_thread = threading.Thread(

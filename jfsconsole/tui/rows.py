@@ -126,7 +126,7 @@ MARK_WIDTH = 2  # "▸ " cursor / "● " selected marker
 GAP = 1
 
 
-NAME_COMFORT = 44  # optional columns appear only while the name keeps this many cells
+NAME_COMFORT = 36  # optional columns appear only while the name keeps this many cells
 
 
 @lru_cache(maxsize=64)
@@ -149,8 +149,11 @@ def layout(width: int) -> tuple[Column, ...]:
     def name_width() -> int:
         return width - MARK_WIDTH - sum(c.width + GAP for c in cols)
 
-    for optional, at in ((Column("time", "modified", 16), 2), (Column("pod", "pod", 32), 4)):
-        if name_width() - optional.width - GAP >= NAME_COMFORT:
+    # (column, position, name cells it must leave): the pod repeats part of the name, so it
+    # only comes when the name has room to spare.
+    for optional, at, leave in ((Column("time", "modified", 16), 2, NAME_COMFORT),
+                                (Column("pod", "pod", 32), 4, NAME_COMFORT + 20)):
+        if name_width() - optional.width - GAP >= leave:
             cols.insert(at, optional)
     for drop in ("env", "app", "age"):
         if name_width() >= 16:
@@ -186,6 +189,10 @@ def cells(entry: ObjectEntry, now: datetime) -> dict[str, str]:
     values = dict(_static_cells(entry))
     values["age"] = humanfmt.age(entry.last_modified, now) if entry.last_modified else ""
     return values
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
 
 
 def check_key(entry: ObjectEntry) -> tuple[str, str, int, datetime | None]:

@@ -54,7 +54,9 @@ class BackendState:
 
     @property
     def word(self) -> str:
-        return {CHECKING: "checking…", NOT_CONFIGURED: "not configured"}.get(self.kind, self.kind)
+        if self.kind == CHECKING:
+            return "checking…"
+        return self.kind.replace("-", " ")  # "not configured", "auth failed"
 
     @classmethod
     def from_error(cls, backend: str, exc: BaseException) -> BackendState:

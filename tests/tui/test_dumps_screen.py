@@ -388,3 +388,19 @@ async def test_download_progress_and_cancel(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: not isinstance(app.screen, DownloadDialog), what="cancel")
         assert "Download cancelled" in notifications(app)[-1]
         assert not list(tmp_path.iterdir())
+
+
+async def test_escape_closes_every_dialog() -> None:
+    from jfsconsole.tui.screens.dumps import DumpsScreen
+
+    app = memory_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await move_to(pilot, ORDER)
+        for key in ("l", "Y", "D", "g", "x", "p", "question_mark"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, DumpsScreen), key
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, DumpsScreen), key

@@ -61,7 +61,7 @@ class DownloadDialog(ModalScreen[DownloadOutcome | None]):
         self._lock = threading.Lock()
         self._done = 0
         self._started = 0.0
-        self._running = False
+        self._transferring = False
         self._confirmed_overwrite: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -105,7 +105,7 @@ class DownloadDialog(ModalScreen[DownloadOutcome | None]):
         self.query_one("#download-ask").display = False
         self.query_one("#download-progress").display = True
         self.query_one("#stop", Button).focus()
-        self._running = True
+        self._transferring = True
         self._started = time.monotonic()
         self.set_interval(0.25, self._tick)
         self._tick()
@@ -151,7 +151,7 @@ class DownloadDialog(ModalScreen[DownloadOutcome | None]):
     @on(Button.Pressed, "#stop")
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        if self._running:
+        if self._transferring:
             self._cancel.set()  # the worker dismisses once boto3 stops
             self._tick()
         else:

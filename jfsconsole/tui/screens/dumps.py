@@ -8,11 +8,9 @@ all block (boto3 or CPU), so each runs off the event loop and hands results back
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -21,49 +19,25 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from jfsconsole.backends.errors import BackendError, BadResponse
-from jfsconsole.backends.s3 import DeleteResult
 from jfsconsole.config import Profile
 from jfsconsole.core import humanfmt
-from jfsconsole.core.listing import SortKey, Totals, breakdown, filter_entries, sort_entries
+from jfsconsole.core.listing import SortKey, Totals, breakdown
 from jfsconsole.core.models import ObjectEntry
-from jfsconsole.core.sharing import ShareLink
-from jfsconsole.services.dumps import DumpService, ReadOnlyError, is_protected
+from jfsconsole.services.dumps import DumpService
+from jfsconsole.tui.checks import CheckPool
+from jfsconsole.tui.listing_view import SORT_CYCLE, SORT_WORDS, SYNC_VIEW_LIMIT, compute_view, error_text
 from jfsconsole.tui.locations import Location
-from jfsconsole.tui.rows import StateValue, check_key
+from jfsconsole.tui.rows import StateValue, plural
 from jfsconsole.tui.screens.base import BaseScreen, PaletteCommand
-from jfsconsole.tui.screens.confirm_delete import ConfirmDelete
-from jfsconsole.tui.screens.copy_forms import CopyFormsDialog
-from jfsconsole.tui.screens.download import DownloadDialog, DownloadOutcome, default_download_dir
+from jfsconsole.tui.screens.dump_actions import DumpActions, deletable
 from jfsconsole.tui.screens.goto import GoToDialog
-from jfsconsole.tui.screens.share import ShareDialog
-from jfsconsole.tui.state import SHORT_LABEL
 from jfsconsole.tui.widgets.breakdown import BreakdownPanel
 from jfsconsole.tui.widgets.detail_pane import DetailPane
 from jfsconsole.tui.widgets.object_table import EntryKey, ObjectTable, entry_key
-
-SORT_CYCLE = (SortKey.NAME, SortKey.SIZE, SortKey.AGE)
-# Below this many rows sorting is quicker than a thread hop; above it, it runs in a worker.
-SYNC_VIEW_LIMIT = 5_000
-CHECK_THREADS = 4  # ranged GETs in flight at once: enough for a screenful, gentle on the gateway
-CLIPBOARD_HINT = "if your clipboard did not get it, see ? → clipboard"
-TMUX_HINT = "tmux passes it on only with `set -g set-clipboard on`"
-
-
-def error_text(exc: BaseException) -> str:
-    if isinstance(exc, BackendError):
-        kind = exc.kind.replace("-", " ")
-        text = f"{SHORT_LABEL.get(exc.backend, exc.backend)} {kind}: {exc.message}"
-        if exc.hint:
-            text += f" — {exc.hint}"
-    else:
-        text = f"unexpected {type(exc).__name__}: {exc}"
-    return text + "\nr retries · g goes elsewhere · ctrl+r re-checks the backends"
 
 
 class DumpsScreen(BaseScreen):
@@ -118,11 +92,8 @@ class DumpsScreen(BaseScreen):
         self._view_dirty_forced = False
         self._last_view_size = 0
         self._last_view_time = 0.0
-        self._checks: dict[tuple[Any, ...], StateValue] = {}
-        self._inflight: set[tuple[Any, ...]] = set()
-        self._wanted: frozenset[tuple[Any, ...]] = frozenset()
-        self._pool: ThreadPoolExecutor | None = None
-        self._links: dict[EntryKey, tuple[ShareLink, str]] = {}  # link, expiry as typed
+        self._checks = CheckPool()
+        self.actions = DumpActions(self)
         self._check_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self._side = "detail"  # "detail", "breakdown" or "" (hidden)
@@ -134,7 +105,7 @@ class DumpsScreen(BaseScreen):
     @property
     def busy(self) -> bool:
         """True while anything is still on its way: listing, sorting, checks, debounces."""
-        return (self._loading or self._view_running or bool(self._inflight)
+        return (self._loading or self._view_running or self._checks.busy
                 or self._checks_due or self._filter_due)
 
     @property
@@ -154,7 +125,7 @@ class DumpsScreen(BaseScreen):
             with Vertical(id="table-area"):
                 yield Static("", id="listing-error", markup=False)
                 yield ObjectTable(id="objects", state_of=self.state_of,
-                                  selectable=self._selectable, clock=self.jfs.clock)
+                                  selectable=deletable, clock=self.jfs.clock)
                 yield Input(placeholder="filter: text, glob (*.gz), env:dev, app:order-*  (esc clears)",
                             id="filter")
             with Vertical(id="side"):
@@ -182,12 +153,11 @@ class DumpsScreen(BaseScreen):
         self.call_after_refresh(self.load, self._default_location())
 
     def on_unmount(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._checks.shutdown()
 
     def _tick(self) -> None:
         self.table.refresh()
-        self._update_detail()
+        self.update_detail()
 
     def _default_location(self) -> Location:
         bucket, prefix = self.service.default_location
@@ -210,7 +180,7 @@ class DumpsScreen(BaseScreen):
         self.table.clear("Loading…")
         self._update_crumb()
         self._update_totals()
-        self._update_detail()
+        self.update_detail()
         self._list_pages(self.service, location, self._generation)
 
     class _PagesWaiting(Message):
@@ -318,28 +288,15 @@ class DumpsScreen(BaseScreen):
         self._last_view_time = time.monotonic()
         token = (self._generation, self._sort, self._reverse, self._filter)
         if count <= SYNC_VIEW_LIMIT:
-            self._apply_view(token, *self._compute_view(entries, self._sort, self._reverse, self._filter))
+            self._apply_view(token, *compute_view(entries, self._sort, self._reverse, self._filter))
             return
         self._view_running = True
         self._view_worker(entries, token)
 
-    @staticmethod
-    def _compute_view(entries: list[ObjectEntry], sort: SortKey, reverse: bool,
-                      text: str) -> tuple[list[ObjectEntry], Totals | None]:
-        if entries and all(e.is_prefix and e.key == "" for e in entries):
-            # The bucket list: core's name sort sees "/" for every bucket, so sort here.
-            needle = text.casefold()
-            shown = [e for e in entries if needle in e.bucket.casefold()]
-            view = sorted(shown, key=lambda e: e.bucket, reverse=reverse)
-            return view, (Totals.of(view) if text else None)
-        shown = filter_entries(entries, text) if text else entries
-        view = sort_entries(shown, sort, reverse=reverse)
-        return view, (Totals.of(view) if text else None)
-
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def _view_worker(self, entries: list[ObjectEntry], token: tuple[Any, ...]) -> None:
         _, sort, reverse, text = token
-        view, totals = self._compute_view(entries, sort, reverse, text)
+        view, totals = compute_view(entries, sort, reverse, text)
         if not get_current_worker().is_cancelled:
             self._to_ui(self._view_landed, token, view, totals)
 
@@ -369,15 +326,12 @@ class DumpsScreen(BaseScreen):
             self._focus_key = None
         self._filter_totals = totals
         self._update_totals()
-        self._update_detail()
+        self.update_detail()
 
     # ------------------------------------------------------------------ dump checks
 
     def state_of(self, entry: ObjectEntry) -> StateValue:
-        return self._checks.get(check_key(entry))
-
-    def _selectable(self, entry: ObjectEntry) -> bool:
-        return not entry.is_prefix and not is_protected(entry.key)
+        return self._checks.state_of(entry)
 
     @on(ObjectTable.Viewed)
     def _viewed(self) -> None:
@@ -389,50 +343,27 @@ class DumpsScreen(BaseScreen):
 
     def _request_checks(self) -> None:
         self._checks_due = False
-        table = self.table
-        first, last = table.visible_range()
-        shown = [e for e in table.rows[first:last] if not e.is_prefix]
-        self._wanted = frozenset(check_key(e) for e in shown)
-        todo = [e for e in shown if check_key(e) not in self._checks and check_key(e) not in self._inflight]
-        if not todo:
-            return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="dump-check")
-        service = self.service
-        for entry in todo:
-            self._inflight.add(check_key(entry))
-            self._pool.submit(self._check_one, service, entry)
+        first, last = self.table.visible_range()
+        self._checks.request(self.table.rows[first:last], self.service, self._check_delivered)
 
-    def _check_one(self, service: DumpService, entry: ObjectEntry) -> None:
-        """Runs in the check pool: two small ranged GETs (cached by the service)."""
-        key = check_key(entry)
-        if key not in self._wanted:  # scrolled away before its turn came
-            self._to_ui(self._inflight.discard, key)
-            return
-        result: StateValue
-        try:
-            result = service.check(entry)
-        except BackendError as exc:
-            result = exc
-        except Exception as exc:
-            result = BadResponse("s3", f"check of {entry.path} failed: {type(exc).__name__}: {exc}")
-        self._to_ui(self._check_landed, service, entry, result)
+    def _check_delivered(self, service: DumpService, entry: ObjectEntry, result: StateValue,
+                         done: bool) -> None:
+        """Called in a pool thread."""
+        self._to_ui(self._check_landed, service, entry, result, done)
 
-    def _check_landed(self, service: DumpService, entry: ObjectEntry, result: StateValue) -> None:
-        key = check_key(entry)
-        self._inflight.discard(key)
-        if service is not self.service:
-            return  # from the previous profile
-        self._checks[key] = result
-        self.table.refresh_entry(entry)
-        if self.table.cursor_entry == entry:
-            self._update_detail()
+    def _check_landed(self, service: DumpService, entry: ObjectEntry, result: StateValue,
+                      done: bool) -> None:
+        # A verdict from the previous profile's gateway would be about another object.
+        self._checks.landed(entry, result, done and service is self.service)
+        if done:
+            self.table.refresh_entry(entry)
+            if self.table.cursor_entry == entry:
+                self.update_detail()
 
     # ------------------------------------------------------------------ status lines
 
     def _update_crumb(self) -> None:
-        order = {SortKey.NAME: "name A→Z", SortKey.SIZE: "size, largest first",
-                 SortKey.AGE: "age, newest first"}[self._sort]
+        order = SORT_WORDS[self._sort]
         parts: list[Content | tuple[str, str] | str] = [(f" {self._location.crumb()}", "bold")]
         parts.append((f"   sort: {order}{' (reversed)' if self._reverse else ''}", "$text-muted"))
         if self._filter:
@@ -460,11 +391,11 @@ class DumpsScreen(BaseScreen):
             parts.append("incomplete: listing failed (r retries)")
         self.query_one("#totals", Static).update(" │ ".join(parts))
 
-    def _update_detail(self) -> None:
+    def update_detail(self) -> None:
         if self._side != "detail":
             return
         entry = self.table.cursor_entry
-        made = self._links.get(entry_key(entry)) if entry is not None else None
+        made = self.actions.link_of(entry)
         empty = "Loading…" if self._loading else ""
         self.query_one(DetailPane).show(entry, self.state_of(entry) if entry else None,
                                         made[0] if made else None, self.jfs.clock(),
@@ -472,7 +403,7 @@ class DumpsScreen(BaseScreen):
 
     @on(ObjectTable.CursorMoved)
     def _cursor_moved(self) -> None:
-        self._update_detail()
+        self.update_detail()
 
     @on(ObjectTable.SelectionChanged)
     def _selection_changed(self) -> None:
@@ -486,7 +417,7 @@ class DumpsScreen(BaseScreen):
         self.query_one(DetailPane).display = self._side == "detail"
         self.query_one(BreakdownPanel).display = self._side == "breakdown"
         if self._side == "detail":
-            self._update_detail()
+            self.update_detail()
         elif self._side == "breakdown":
             self._refresh_breakdown()
 
@@ -607,143 +538,30 @@ class DumpsScreen(BaseScreen):
         elif self._filter:
             self._clear_filter()
 
-    # ------------------------------------------------------------------ share and copy
-
-    def _cursor_object(self, verb: str) -> ObjectEntry | None:
-        entry = self.table.cursor_entry
-        if entry is None or entry.is_prefix:
-            self.notify(f"Move to an object to {verb} it (this row is a prefix)"
-                        if entry else f"Nothing to {verb} here", severity="warning", timeout=3)
-            return None
-        return entry
+    # ------------------------------------------------------------------ object actions
 
     def action_share(self) -> None:
-        entry = self._cursor_object("share")
-        if entry is None:
-            return
-
-        def made(link: ShareLink | None) -> None:
-            if link is None:
-                return
-            words = dialog.expiry_text or link.valid_for
-            self._links[entry_key(entry)] = (link, words)
-            self.app.copy_to_clipboard(link.url)
-            self._update_detail()
-            message = f"Link copied (valid {words}) — {CLIPBOARD_HINT}"
-            if os.environ.get("TMUX"):
-                message += f"; {TMUX_HINT}"
-            self.notify(message, title="Share", timeout=8)
-
-        dialog = ShareDialog(self.service, entry)
-        self.app.push_screen(dialog, made)
+        self.actions.share()
 
     def action_copy_link(self) -> None:
-        entry = self._cursor_object("copy the link of")
-        if entry is None:
-            return
-        made = self._links.get(entry_key(entry))
-        if made is None:
-            self.notify("No link for this object yet: press l to make one", severity="warning",
-                        timeout=4)
-            return
-        self.app.copy_to_clipboard(made[0].url)
-        self.notify(f"Link copied again (valid {made[1]})", timeout=3)
+        self.actions.copy_link()
 
     def action_copy_forms(self) -> None:
-        entry = self._cursor_object("copy")
-        if entry is None:
-            return
-        forms: dict[str, str] = {}
-        made = self._links.get(entry_key(entry))
-        if made is not None:
-            forms["link"] = made[0].url
-        forms.update(self.service.copy_forms(entry))
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            if choice is not None:
-                label, text = choice
-                self.app.copy_to_clipboard(text)
-                self.notify(f"Copied {label}: {text if label != 'download link' else link_short(text)}",
-                            timeout=4)
-
-        self.app.push_screen(CopyFormsDialog(forms), chosen)
-
-    # ------------------------------------------------------------------ download
+        self.actions.copy_forms()
 
     def action_download(self) -> None:
-        entry = self._cursor_object("download")
-        if entry is None:
-            return
-
-        def finished(outcome: DownloadOutcome | None) -> None:
-            if outcome is None:
-                return
-            if outcome.path is not None:
-                self.notify(f"Downloaded to {outcome.path}", title="Download", timeout=10)
-            elif outcome.cancelled:
-                self.notify("Download cancelled (no partial file left)", title="Download",
-                            severity="warning")
-            else:
-                self.notify(outcome.error, title="Download failed", severity="error", timeout=15)
-
-        self.app.push_screen(DownloadDialog(self.service, entry, default_download_dir()), finished)
-
-    # ------------------------------------------------------------------ delete
+        self.actions.download()
 
     def action_delete(self) -> None:
-        profile = self.jfs.profile
-        if profile.ui.read_only:
-            self.notify("read-only profile: delete is disabled", severity="warning", timeout=4)
-            return
-        chosen = list(self.table.selected.values())
-        if not chosen and self.table.cursor_entry is not None:
-            chosen = [self.table.cursor_entry]
-        targets = [e for e in chosen if self._selectable(e)]
-        if not targets:
-            self.notify("Nothing to delete: prefixes and .keep are never deleted here",
-                        severity="warning", timeout=4)
-            return
+        self.actions.delete()
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._delete_worker(self.service, targets)
-
-        self.app.push_screen(ConfirmDelete(targets, profile.display_label), confirmed)
-
-    @work(thread=True, exit_on_error=False, group="delete")
-    def _delete_worker(self, service: DumpService, targets: Sequence[ObjectEntry]) -> None:
-        try:
-            result: DeleteResult | BaseException = service.delete(targets, origin="tui")
-        except Exception as exc:
-            result = exc
-        self._to_ui(self._deleted, targets, result)
-
-    def _deleted(self, targets: Sequence[ObjectEntry], result: DeleteResult | BaseException) -> None:
-        if isinstance(result, ReadOnlyError):
-            self.notify(str(result), severity="warning")
-            return
-        if isinstance(result, BaseException):
-            self.notify(str(result), title="Delete failed", severity="error", timeout=15)
-            return
-        gone = set(result.deleted)
-        freed = sum(e.size for e in targets if e.key in gone)
-        message = f"Deleted {plural(len(result.deleted), 'object')} ({humanfmt.size(freed)})"
-        if result.skipped:
-            message += f", skipped {len(result.skipped)}"
-        severity: SeverityLevel = "information"
-        if result.errors:
-            severity = "error"
-            shown = "; ".join(f"{key}: {msg}" for key, msg in result.errors[:3])
-            more = f" (+{len(result.errors) - 3} more)" if len(result.errors) > 3 else ""
-            message += f", {len(result.errors)} failed: {shown}{more}"
-        self.notify(message, title="Delete", severity=severity, timeout=10 if result.errors else 5)
+    def deleted(self, gone: set[str]) -> None:
+        """After a delete: drop the keys from the selection and list again, cursor in place."""
         for key in list(self.table.selected):
             if key[1] in gone:
                 del self.table.selected[key]
-        # Keep the cursor where it was: on the first row after it that still exists.
         focus: EntryKey | None = None
-        rows = self.table.rows
-        for entry in rows[self.table.cursor:]:
+        for entry in self.table.rows[self.table.cursor:]:
             if entry.key not in gone:
                 focus = entry_key(entry)
                 break
@@ -753,8 +571,7 @@ class DumpsScreen(BaseScreen):
 
     def profile_changed(self, profile: Profile) -> None:
         self._checks.clear()
-        self._inflight.clear()
-        self._links.clear()
+        self.actions.links.clear()
         self.table.clear_selection()
         self.load(self._default_location())
 
@@ -786,13 +603,4 @@ class DumpsScreen(BaseScreen):
 
     def action_select_all(self) -> None:
         self.table.action_select_all()
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else (words or word + 's')}"
-
-
-def link_short(url: str) -> str:
-    """A copied link in a notification: the path only, the signature stays off the screen."""
-    return url.split("?", 1)[0] + "?…"
 

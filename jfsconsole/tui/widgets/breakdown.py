@@ -1,4 +1,8 @@
-"""``b``: who fills the volume — objects and bytes per env and per app (core.listing.breakdown)."""
+"""``b``: who fills the volume — objects and bytes per env and per app (core.listing.breakdown).
+
+Wide panel (right of the table): env then app, stacked. Short panel (under the table on an
+80x24 terminal): env and app side by side, so both fit in the few lines there are.
+"""
 
 from __future__ import annotations
 
@@ -9,34 +13,59 @@ from textual.widgets import Static
 
 from jfsconsole.core import humanfmt
 from jfsconsole.core.listing import BreakdownRow
-from jfsconsole.tui.rows import ellipsize_middle
+from jfsconsole.tui.rows import ellipsize_middle, fit
 
-TOP = 8  # rows per kind; the rest is summed into one line
+NUMBERS = 21  # objects (8) + size (11) + space + one-cell bar
+SIDE_BY_SIDE_MIN = 70
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def share_bar(share: float) -> str:
+    """The share of the bytes as one cell, in eighths (any non-zero share shows)."""
+    eighths = min(8, round(share * 8))
+    return _EIGHTHS[max(eighths, 1 if share > 0 else 0)]
+
+
+def _kind_lines(kind: str, rows: Sequence[BreakdownRow], width: int, top: int,
+                total_bytes: int) -> list[Content]:
+    group = [r for r in rows if r.group_kind == kind]
+    name_width = max(width - NUMBERS, 6)
+    lines = [Content.styled(fit(f"by {kind}", name_width) + f"{'objects':>8}{'size':>11}  ",
+                            "bold $accent")]
+    shown = group if len(group) <= top else group[: max(top - 1, 1)]
+    for row in shown:
+        share = row.bytes / total_bytes if total_bytes else 0.0
+        lines.append(Content.assemble(
+            fit(ellipsize_middle(row.group, name_width - 1), name_width),
+            f"{row.count:>8,}{humanfmt.size(row.bytes):>11} ", (share_bar(share), "$accent")))
+    rest = group[len(shown):]
+    if rest:
+        text = (f"… {len(rest)} more: {sum(r.count for r in rest):,} objects, "
+                f"{humanfmt.size(sum(r.bytes for r in rest))}")
+        lines.append(Content.styled(fit(text, width), "$text-muted"))
+    return lines
 
 
 def breakdown_content(rows: Sequence[BreakdownRow], where: str, total_bytes: int,
-                      width: int = 44) -> Content:
-    lines: list[Content] = [Content.styled(f"Who fills {where}", "bold")]
+                      width: int = 44, height: int = 40) -> Content:
+    title = Content.styled(fit(f"Who fills {where}", width), "bold")
     if not rows:
-        lines.append(Content.styled("no objects here", "$text-muted"))
-        return Content("\n").join(lines)
-    name_width = max(width - 24, 8)
-    for kind in ("env", "app"):
-        group = [r for r in rows if r.group_kind == kind]
-        lines.append(Content.styled(f"by {kind:<{name_width - 3}} objects       size", "bold $accent"))
-        for row in group[:TOP]:
-            share = row.bytes / total_bytes if total_bytes else 0.0
-            bar = "█" * max(1 if row.bytes else 0, round(share * 4))
-            lines.append(Content.assemble(
-                f"{ellipsize_middle(row.group, name_width):<{name_width}}",
-                f"{row.count:>8,} {humanfmt.size(row.bytes):>10} ",
-                (f"{bar:<4}", "$accent"),
-            ))
-        rest = group[TOP:]
-        if rest:
-            lines.append(Content.styled(
-                f"… {len(rest)} more: {sum(r.count for r in rest):,} objects, "
-                f"{humanfmt.size(sum(r.bytes for r in rest))}", "$text-muted"))
+        return Content("\n").join([title, Content.styled("no objects here", "$text-muted")])
+    if width >= SIDE_BY_SIDE_MIN and height < 20:
+        column = (width - 2) // 2
+        top = max(height - 3, 2)
+        left = _kind_lines("env", rows, column, top, total_bytes)
+        right = _kind_lines("app", rows, column, top, total_bytes)
+        blank = Content(" " * column)
+        pairs = [Content.assemble(left[i] if i < len(left) else blank, "  ",
+                                  right[i] if i < len(right) else blank)
+                 for i in range(max(len(left), len(right)))]
+        return Content("\n").join([title, *pairs])
+    top = max((height - 4) // 2, 3)
+    lines = [title, *_kind_lines("env", rows, width, top, total_bytes),
+             *_kind_lines("app", rows, width, top, total_bytes)]
     return Content("\n").join(lines)
 
 
@@ -60,4 +89,6 @@ class BreakdownPanel(Static):
     def _paint(self) -> None:
         if self._data is not None:
             rows, where, total = self._data
-            self.update(breakdown_content(rows, where, total, max(self.content_region.width, 30)))
+            region = self.content_region
+            self.update(breakdown_content(rows, where, total, max(region.width, 30),
+                                          max(region.height, 4)))
