@@ -186,7 +186,7 @@ def main() -> int:
           f"{v['peak_rss_mib']:>8.0f} MiB")
     print(f"{'  end key (paint last screenful)':<34}{'':>10}{v['end_key_s']:>10.3f}s")
     print(f"{'Dumps screen, 100 pages streamed':<34}{p['all_rows_s']:>9.3f}s{p['first_rows_s']:>10.3f}s"
-          f"{p['peak_rss_mib']:>8.0f} MiB   (1st paint = first rows on screen)")
+          f"{p['peak_rss_mib']:>8.0f} MiB   (from app start; 1st paint = first rows shown)")
     if "datatable" in results:
         d = results["datatable"]
         print(f"{'DataTable.add_rows':<34}{d['load_s']:>9.3f}s{d['first_paint_s']:>10.3f}s"

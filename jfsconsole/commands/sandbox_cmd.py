@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, lambda *_: stopped.set())
             with contextlib.suppress(KeyboardInterrupt):
                 stopped.wait()
-            return 0
+            return 0  # the finally below stops the stack
         config = load_config(config_path)
         profile = select_profile(config, "sandbox", env={})
         if getattr(args, "read_only", False):
@@ -49,7 +49,11 @@ def run(args: argparse.Namespace) -> int:
             profile = replace(profile, ui=replace(profile.ui, read_only=True))
         from jfsconsole.tui.app import run_tui
 
-        return run_tui(profile, config)
+        code = run_tui(profile, config)
     finally:
         print("stopping the sandbox …", file=sys.stderr)
         stack.stop()
+    from jfsconsole.tui.app import exit_now_if_stuck
+
+    exit_now_if_stuck(code)
+    return code

@@ -22,7 +22,9 @@ class ObjectEntry:
 
     @property
     def name(self) -> str:
-        """The last path element (with the trailing "/" for prefixes)."""
+        """The last path element (with the trailing "/" for prefixes); a bucket's own name."""
+        if not self.key:
+            return self.bucket + "/"
         stripped = self.key[:-1] if self.key.endswith("/") else self.key
         base = stripped.rsplit("/", 1)[-1]
         return base + "/" if self.is_prefix else base

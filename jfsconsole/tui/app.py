@@ -197,12 +197,19 @@ def run_tui(profile: Profile, config: Config, *, start_screen: str = "dumps") ->
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         loop.close()
-    code = int(result or app.return_code or 0)
+    return int(result or app.return_code or 0)
+
+
+def exit_now_if_stuck(code: int) -> None:
+    """After run_tui and the caller's own clean-up: leave at once if a worker is stuck in I/O.
+
+    Separate from run_tui so that a caller with more to stop (the sandbox's processes) stops
+    them first.
+    """
     if _threads_still_busy(grace=1.0):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    return code
 
 
 def _threads_still_busy(grace: float) -> bool:

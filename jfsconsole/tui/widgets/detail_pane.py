@@ -60,9 +60,11 @@ def link_details(link: ShareLink | None, now: datetime, words: str = "") -> Cont
 
 class DetailPane(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
-        yield Static("", id="detail-body", markup=False)
-        # A Static of its own so a mouse selection picks the URL and nothing else.
+        # The link goes first: on a 24-line terminal the pane shows ~8 lines, and a link the
+        # user just made must be on screen without scrolling. A Static of its own so a mouse
+        # selection picks the URL and nothing else.
         yield Static("", id="detail-link", markup=False)
+        yield Static("", id="detail-body", markup=False)
 
     def show(self, entry: ObjectEntry | None, state: StateValue, link: ShareLink | None,
              now: datetime, *, empty: str = "", link_words: str = "") -> None:
@@ -72,6 +74,10 @@ class DetailPane(VerticalScroll, can_focus=False):
             body.update(Content.styled(empty or "no row selected", "$text-muted"))
             link_box.display = False
             return
-        body.update(entry_details(entry, state, now))
-        link_box.display = not entry.is_prefix
-        link_box.update(link_details(link, now, link_words))
+        details = entry_details(entry, state, now)
+        link_box.display = link is not None and not entry.is_prefix
+        if link is not None:
+            link_box.update(link_details(link, now, link_words))
+        elif not entry.is_prefix:
+            details = Content("\n").join([details, link_details(None, now)])
+        body.update(details)
