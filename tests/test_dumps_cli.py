@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -257,3 +258,78 @@ def test_wrong_keys_are_auth_failed(capsys: pytest.CaptureFixture[str], sandbox_
     assert json.loads(out)["error"]["kind"] == "auth-failed"
     assert "not-the-secret-key" not in out + err
     assert local_stack.s3_secret_key not in out + err
+
+
+def test_ls_paginates_past_one_page(capsys: pytest.CaptureFixture[str], sandbox_config: Path,
+                                    local_stack: LocalStack, scratch_prefix: str) -> None:
+    from jfsconsole.sandbox.seed import make_many_objects
+
+    assert local_stack.volume is not None
+    keys = make_many_objects(local_stack.volume, "jfsdata", scratch_prefix, 5600)
+    doc = run_json(capsys, sandbox_config, "ls", f"jfsdata/{scratch_prefix}")
+    listed = [e["key"] for e in doc["entries"]]
+    # 1,000 on the first page, then 4,500, then the rest: three requests, nothing lost or twice.
+    assert sorted(listed) == sorted(keys)
+    assert doc["totals"]["objects"] == 5600
+
+
+def test_share_signs_for_public_endpoint(capsys: pytest.CaptureFixture[str], sandbox_config: Path,
+                                         local_stack: LocalStack) -> None:
+    # "localhost" stands for the Ingress host: a different Host header than the endpoint's.
+    public = local_stack.s3_endpoint.replace("127.0.0.1", "localhost")
+    text = sandbox_config.read_text().replace(
+        "[profiles.sandbox.s3]\n", f'[profiles.sandbox.s3]\npublic_endpoint = "{public}"\n', 1)
+    sandbox_config.write_text(text)
+    key = "dev_order-service-7d9f8b6c5d-x2x7q_heapDump.hprof"
+    doc = run_json(capsys, sandbox_config, "share", key)
+    assert doc["url"].startswith(public + "/jfsdata/dumpfiles/")
+    assert doc["endpoint"] == public
+    with urllib.request.urlopen(doc["url"], timeout=10) as response:
+        assert response.read(9) == b"JAVA PROF"
+    # The same signature sent to the other host name is refused: never rewrite signed links.
+    rewritten = doc["url"].replace(public, local_stack.s3_endpoint)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(rewritten, timeout=10)
+    assert info.value.code == 403
+
+
+def test_actions_on_an_object_deleted_since_listing(capsys: pytest.CaptureFixture[str],
+                                                    sandbox_config: Path, s3_client: S3Client,
+                                                    scratch_prefix: str, tmp_path: Path) -> None:
+    from jfsconsole.backends.errors import NotFound
+    from jfsconsole.backends.session import Backends
+    from jfsconsole.config import load_config, select_profile
+    from jfsconsole.services.dumps import DumpService
+
+    key = f"{scratch_prefix}soon-gone.hprof"
+    s3_client.put_object(Bucket="jfsdata", Key=key, Body=b"x" * 100)
+    profile = select_profile(load_config(sandbox_config), None, env={})
+    service = DumpService(Backends(profile), profile)
+    (entry,) = [e for page in service.iter_listing("jfsdata", scratch_prefix) for e in page]
+    s3_client.delete_object(Bucket="jfsdata", Key=key)
+    with pytest.raises(NotFound, match="no such object"):
+        service.share(entry, "1h")
+    out_dir = tmp_path / "dl"
+    with pytest.raises(NotFound, match="no such object"):
+        service.download(entry, out_dir)
+    with pytest.raises(NotFound):
+        service.check(entry)
+    assert list(out_dir.iterdir()) == []
+
+
+def test_long_and_odd_names_round_trip(capsys: pytest.CaptureFixture[str], sandbox_config: Path,
+                                       s3_client: S3Client, scratch_prefix: str,
+                                       tmp_path: Path) -> None:
+    names = ["x" * 200 + "_heapDump.hprof", "100% done + more.txt", "日本語 ファイル.hprof",
+             "zero.bin"]
+    for name in names:
+        s3_client.put_object(Bucket="jfsdata", Key=scratch_prefix + name,
+                             Body=b"" if name == "zero.bin" else name.encode())
+    doc = run_json(capsys, sandbox_config, "ls", f"jfsdata/{scratch_prefix}", "--check")
+    got = {e["name"]: e for e in doc["entries"]}
+    assert set(got) == set(names)
+    assert got["zero.bin"]["state"] == "empty" and got["zero.bin"]["size"] == 0
+    for name in names:
+        out = run_json(capsys, sandbox_config, "get", f"jfsdata/{scratch_prefix}{name}",
+                       "-o", str(tmp_path))
+        assert Path(out["path"]).read_bytes() == (b"" if name == "zero.bin" else name.encode())

@@ -1,0 +1,70 @@
+"""`jfsconsole doctor` on the real local stack: all green, then each backend broken."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from jfsconsole.cli import main
+from jfsconsole.sandbox.kubeapi import FakeKubeAPI
+
+pytestmark = pytest.mark.gateway
+
+
+def doctor(capsys: pytest.CaptureFixture[str], config: Path) -> tuple[int, dict[str, dict[str, str]]]:
+    code = main(["--config", str(config), "doctor", "--json"])
+    out, _ = capsys.readouterr()
+    doc = json.loads(out)
+    return code, {c["name"]: c for c in doc["checks"]}
+
+
+@pytest.mark.prometheus
+def test_doctor_all_ok_on_sandbox(capsys: pytest.CaptureFixture[str], sandbox_config: Path,
+                                  prometheus_url: str) -> None:
+    code, checks = doctor(capsys, sandbox_config)
+    assert code == 0
+    for name in ("config", "s3 gateway", "s3 dumps prefix", "prometheus",
+                 "prometheus volume stats", "kubernetes"):
+        assert checks[name]["status"] == "ok", checks[name]
+    assert "PVC series" in checks["prometheus volume stats"]["message"]
+
+
+def test_doctor_reports_each_failure_with_a_fix(capsys: pytest.CaptureFixture[str],
+                                                sandbox_config: Path, tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    wrong = tmp_path / "wrong"
+    wrong.write_text("wrong-secret-key")
+    with FakeKubeAPI() as api:
+        api.set_forbidden("pods", "kube-ops")
+        kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
+        text = sandbox_config.read_text()
+        lines = []
+        section = ""
+        for line in text.splitlines():
+            if line.startswith("["):
+                section = line
+            if section == "[profiles.sandbox.s3]" and line.startswith("secret_key"):
+                line = f'secret_key = {{ file = "{wrong}" }}'
+            if section == "[profiles.sandbox.prometheus]" and line.startswith("url"):
+                line = f'url = "http://127.0.0.1:{dead}"'
+            if section == "[profiles.sandbox.kube]" and line.startswith("kubeconfig"):
+                line = f'kubeconfig = "{kubeconfig}"'
+            lines.append(line)
+        if "[profiles.sandbox.prometheus]" not in text:
+            lines += ["[profiles.sandbox.prometheus]", f'url = "http://127.0.0.1:{dead}"']
+        sandbox_config.write_text("\n".join(lines) + "\n")
+        code, checks = doctor(capsys, sandbox_config)
+    assert code == 1
+    assert checks["s3 gateway"]["status"] == "fail"
+    assert "rejected the credentials" in checks["s3 gateway"]["message"]
+    assert "Secret jfsdata" in checks["s3 gateway"]["fix"]
+    assert checks["prometheus"]["status"] == "fail"
+    assert "cannot connect" in checks["prometheus"]["message"]
+    assert checks["kubernetes"]["status"] == "fail"
+    assert "forbidden" in checks["kubernetes"]["message"]
+    assert "wrong-secret-key" not in json.dumps(checks)
