@@ -7,6 +7,7 @@ import threading
 from typing import Any, ClassVar
 
 import pytest
+from textual.binding import Binding
 from textual.widgets import Label
 
 from jfsconsole.backends.errors import Forbidden
@@ -193,7 +194,7 @@ async def test_help_lists_keys_of_every_screen_and_clipboard() -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = "\n".join(str(w.render()) for w in app.screen.query(".help-section"))
-        for expected in ("Usage screen", "Switch profile", "Make a presigned download link",
+        for expected in ("Usage screen", "Switch profile", "make a presigned download link",
                          "Download to a local directory", "Delete the selection",
                          "Select / unselect", "Breakdown by env and app", "set-clipboard on"):
             assert expected in text
@@ -210,10 +211,14 @@ async def test_command_palette_offers_every_action() -> None:
         titles = [str(hit.display) async for hit in provider.discover()]
         for expected in ("Screen: Usage", "Screen: Dumps", "Screen: Cleanup", "Screen: Health",
                          "Profile: switch to b", "Re-check backends", "Help: keys",
-                         "Dumps: share link (l)", "Dumps: download (D)", "Dumps: delete (x)",
-                         "Dumps: copy as s3 URI / path / in-pod path (Y)", "Dumps: filter (/)",
-                         "Dumps: sort by size", "Dumps: refresh listing (r)"):
+                         "Dumps: Share: make a presigned download link and copy it (l)",
+                         "Dumps: Download to a local directory (D)",
+                         "Dumps: Delete the selection (or the row) (x)",
+                         "Dumps: Sort by size, largest first", "Dumps: List this prefix again (r)"):
             assert expected in titles
+        # Every key of the Dumps screen has its palette entry.
+        actions = {c.action for c in dumps_screen(app).palette_commands()}
+        assert {b.action for b in DumpsScreen.BINDINGS if isinstance(b, Binding)} <= actions
         hits = [hit async for hit in provider.search("health")]
         assert any("Screen: Health" in str(hit.text) for hit in hits)
         # Through the real palette: pick "Screen: Health".

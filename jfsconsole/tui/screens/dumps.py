@@ -47,7 +47,7 @@ class DumpsScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         # ids make every key rebindable with App.set_keymap({"dumps.share": "ctrl+l"}).
         Binding("l", "share", "Link", id="dumps.share",
-                tooltip="Make a presigned download link and copy it"),
+                tooltip="Share: make a presigned download link and copy it"),
         Binding("y", "copy_link", "Copy link", show=False, id="dumps.copy_link",
                 tooltip="Copy the link again"),
         Binding("Y", "copy_forms", "Copy as", show=False, id="dumps.copy_forms",
@@ -576,30 +576,21 @@ class DumpsScreen(BaseScreen):
         self.load(self._default_location())
 
     def palette_commands(self) -> list[PaletteCommand]:
-        return [
-            PaletteCommand("Dumps: share link (l)", "presign a download link and copy it", "share"),
-            PaletteCommand("Dumps: copy link again (y)", "copy the last link of this object",
-                           "copy_link"),
-            PaletteCommand("Dumps: copy as s3 URI / path / in-pod path (Y)",
-                           "copy the object in another form", "copy_forms"),
-            PaletteCommand("Dumps: download (D)", "download the object under the cursor",
-                           "download"),
-            PaletteCommand("Dumps: delete (x)", "delete the selection, or the row", "delete"),
-            PaletteCommand("Dumps: filter (/)", "filter by text, glob, env:, app:", "filter"),
-            PaletteCommand("Dumps: clear filter / selection (esc)", "", "escape"),
-            PaletteCommand("Dumps: sort by name", "A→Z, prefixes first", "sort_by('name')"),
-            PaletteCommand("Dumps: sort by size", "largest first", "sort_by('size')"),
-            PaletteCommand("Dumps: sort by age", "newest first", "sort_by('age')"),
-            PaletteCommand("Dumps: reverse sort (S)", "", "reverse"),
-            PaletteCommand("Dumps: breakdown by env and app (b)", "who fills the volume",
-                           "breakdown"),
-            PaletteCommand("Dumps: toggle details (i)", "", "details"),
-            PaletteCommand("Dumps: go to bucket/prefix (g)", "", "goto"),
-            PaletteCommand("Dumps: up one level (backspace)", "", "up"),
-            PaletteCommand("Dumps: refresh listing (r)", "", "refresh"),
-            PaletteCommand("Dumps: select all (ctrl+a)", "select every object shown",
-                           "select_all"),
+        # Derived from BINDINGS so that the palette offers every key's action and the two
+        # never disagree; only actions without a key of their own are listed by hand.
+        commands = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            key = binding.key_display or binding.key.split(",")[0]
+            commands.append(PaletteCommand(f"Dumps: {binding.tooltip} ({key})",
+                                           binding.description, binding.action))
+        commands += [
+            PaletteCommand(f"Dumps: Sort by {SORT_WORDS[key]}", "", f"sort_by('{key.value}')")
+            for key in SORT_CYCLE
         ]
+        commands.append(PaletteCommand("Dumps: Select every object shown (ctrl+a)", "",
+                                       "select_all"))
+        return commands
 
     def action_select_all(self) -> None:
         self.table.action_select_all()
