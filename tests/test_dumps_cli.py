@@ -333,3 +333,19 @@ def test_long_and_odd_names_round_trip(capsys: pytest.CaptureFixture[str], sandb
         out = run_json(capsys, sandbox_config, "get", f"jfsdata/{scratch_prefix}{name}",
                        "-o", str(tmp_path))
         assert Path(out["path"]).read_bytes() == (b"" if name == "zero.bin" else name.encode())
+
+
+def test_bulk_delete_leaves_empty_directories_listed_as_prefixes(
+        capsys: pytest.CaptureFixture[str], sandbox_config: Path, s3_client: S3Client,
+        scratch_prefix: str) -> None:
+    """Field fact: DeleteObjects keeps emptied parent directories (DeleteObject drops them);
+    they come back as zero-byte "dir/" keys, which we list as prefixes, never as files."""
+    bulk, single = f"{scratch_prefix}bulk/a/x.txt", f"{scratch_prefix}single/a/x.txt"
+    for key in (bulk, single):
+        s3_client.put_object(Bucket="jfsdata", Key=key, Body=b"1")
+    s3_client.delete_objects(Bucket="jfsdata", Delete={"Objects": [{"Key": bulk}]})
+    s3_client.delete_object(Bucket="jfsdata", Key=single)
+    doc = run_json(capsys, sandbox_config, "ls", f"jfsdata/{scratch_prefix}", "-r")
+    assert [(e["type"], e["key"]) for e in doc["entries"]] == [
+        ("prefix", f"{scratch_prefix}bulk/a/")]
+    assert doc["totals"]["objects"] == 0

@@ -223,8 +223,11 @@ class S3Store:
                 rows = [ObjectEntry(bucket=bucket, key=p["Prefix"], is_prefix=True)
                         for p in page.get("CommonPrefixes", [])]
                 rows += [
+                    # A key ending in "/" is a directory, not a file: the JuiceFS gateway lists
+                    # directories that a DeleteObjects emptied as zero-byte "dir/" keys.
                     ObjectEntry(bucket=bucket, key=o["Key"], size=o.get("Size", 0),
-                                last_modified=o.get("LastModified"))
+                                last_modified=o.get("LastModified"),
+                                is_prefix=o["Key"].endswith("/"))
                     for o in page.get("Contents", [])
                     # The prefix itself shows up as a zero-byte "dir/" object on some gateways.
                     if o["Key"] != prefix

@@ -29,8 +29,8 @@ def delete_question(entries: Sequence[ObjectEntry], profile_label: str) -> str:
         keys = [f"  {e.path}" for e in entries[:SHOWN_KEYS]]
         if len(entries) > SHOWN_KEYS:
             keys.append(f"  … and {len(entries) - SHOWN_KEYS:,} more")
-    tail = (f"Profile {profile_label}. Deleted files go to the JuiceFS trash (trash-days); "
-            "the gateway drops directories left empty.")
+    tail = (f"Profile {profile_label}. Deleted files stay in the JuiceFS trash for the "
+            "volume's trash-days before the space is freed.")
     return "\n".join([head, *keys, "", tail])
 
 
