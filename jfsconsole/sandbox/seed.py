@@ -214,7 +214,7 @@ _PLAN: tuple[_Item, ...] = (
           2_300_000),
     _Item(DATA_BUCKET, "dumpfiles/staging_user-center-2_heapDump.hprof", "dump", 10 * _D,
           600_000),
-    _Item(DATA_BUCKET, "dumpfiles/dev_inventory-service-6f7c9d8b4-abcde_heapDump.hprof",
+    _Item(DATA_BUCKET, "dumpfiles/dev_inventory-service-6f7c9d8b4-w9x4z_heapDump.hprof",
           "truncated", 5 * _H, 1_500_000),
     _Item(DATA_BUCKET, f"dumpfiles/staging_{_ORDER}-h6j7k_heapDump.hprof.gz", "gzip", 4 * _D,
           2_000_000),
@@ -368,14 +368,15 @@ class _staging:
 _ENVS = ("dev", "test", "staging")
 _APPS = ("order-service-7d9f8b6c5d", "payment-api-5c6b7d8f9", "user-center",
          "inventory-service-6f7c9d8b4", "gateway-web-84c5d9f7b6", "report-job")
-_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+# The alphabet Kubernetes uses for generated name suffixes (no vowels), so names parse as pods.
+_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def _pod_suffix(i: int) -> str:
     out = ""
     for _ in range(5):
-        i, r = divmod(i, 36)
-        out = _B36[r] + out
+        i, r = divmod(i, len(_SUFFIX_ALPHABET))
+        out = _SUFFIX_ALPHABET[r] + out
     return out
 
 
