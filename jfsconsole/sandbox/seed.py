@@ -11,9 +11,7 @@ only recorded, not applied (``SeededObject.aged`` is False).
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 import os
 import random
 import shutil
@@ -24,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jfsconsole.sandbox.gateway import PreloadFiles, Volume
 
@@ -75,41 +73,13 @@ class SeededObject:
 
 
 def make_s3_client(endpoint: str, access_key: str, secret_key: str, *,
-                   region: str = "us-east-1", max_pool_connections: int = 32) -> S3Client:
-    """A boto3 S3 client fit for the JuiceFS gateway: path-style, SigV4, Content-MD5.
+                   region: str = "us-east-1") -> S3Client:
+    """The console's own boto3 client for the gateway (path-style, SigV4, Content-MD5 on
+    DeleteObjects), so the sandbox and the tests talk to it exactly as the console does."""
+    from jfsconsole.backends.s3 import S3Store
+    from jfsconsole.config import S3Settings
 
-    botocore >= 1.36 sends DeleteObjects with a CRC32 checksum and no Content-MD5, and the
-    gateway's MinIO layer refuses that ("MissingContentMD5"), so the client adds the MD5 header
-    itself. Checksums are only computed when an operation requires them, as before 1.36.
-    """
-    import boto3
-    from botocore.config import Config
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        region_name=region,
-        config=Config(
-            signature_version="s3v4",
-            s3={"addressing_style": "path"},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            max_pool_connections=max_pool_connections,
-            retries={"max_attempts": 3, "mode": "standard"},
-        ),
-    )
-    client.meta.events.register("before-sign.s3.DeleteObjects", _add_content_md5)
-    return client
-
-
-def _add_content_md5(request: Any, **_: Any) -> None:
-    body = request.body or b""
-    if isinstance(body, str):
-        body = body.encode()
-    if isinstance(body, bytes | bytearray):
-        request.headers["Content-MD5"] = base64.b64encode(hashlib.md5(body).digest()).decode()
+    return S3Store(S3Settings(endpoint=endpoint, region=region), access_key, secret_key).client
 
 
 # --- hprof ------------------------------------------------------------------------------------
