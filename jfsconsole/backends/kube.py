@@ -22,6 +22,8 @@ from jfsconsole.config import KubeSettings
 
 T = TypeVar("T")
 
+SERVICEACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
 
 def map_error(exc: BaseException, *, what: str, server: str) -> BackendError:
     """Map kubernetes/urllib3 exceptions to typed errors naming the resource and the fix."""
@@ -42,6 +44,12 @@ def map_error(exc: BaseException, *, what: str, server: str) -> BackendError:
         if exc.status == 404:
             return NotFound("kube", message or f"not found: {what}")
         return BadResponse("kube", f"API error {exc.status} on {what}: {message}")
+    reason = exc.reason if isinstance(exc, u3.MaxRetryError) else exc
+    if isinstance(reason, u3.SSLError):
+        return Unreachable("kube", f"TLS to the Kubernetes API at {server} failed ({what}): "
+                                   "its certificate is not trusted",
+                           hint="check certificate-authority in the kubeconfig "
+                                "(or the service account's ca.crt in a pod)")
     if isinstance(exc, u3.TimeoutError):
         return TimedOut("kube", f"the API server at {server} did not answer in time ({what})")
     if isinstance(exc, u3.HTTPError | ConnectionError | OSError):
@@ -64,9 +72,11 @@ def _status_message(exc: Any) -> str:
 class KubeClient:
     """Builds the API client once, lazily; typed errors for every call made through ``call``."""
 
-    def __init__(self, settings: KubeSettings, env: dict[str, str] | None = None) -> None:
+    def __init__(self, settings: KubeSettings, env: dict[str, str] | None = None,
+                 serviceaccount_dir: Path = SERVICEACCOUNT_DIR) -> None:
         self.settings = settings
         self._env = dict(os.environ if env is None else env)
+        self._serviceaccount_dir = serviceaccount_dir
         self._api_client: Any = None
         self._lock = threading.Lock()
         self.server = "?"
@@ -81,8 +91,9 @@ class KubeClient:
 
         s = self.settings
         path = s.kubeconfig or self._env.get("KUBECONFIG", "").split(os.pathsep)[0] or None
-        default = Path.home() / ".kube" / "config"
+        default = Path(self._env.get("HOME") or Path.home()) / ".kube" / "config"
         configuration = client.Configuration()
+        in_cluster = False
         try:
             if path or default.exists() or s.context:
                 config.load_kube_config(config_file=path or str(default), context=s.context,
@@ -91,12 +102,23 @@ class KubeClient:
                     _, active = config.list_kube_config_contexts(config_file=path or str(default))
                     self.context_name = active.get("name") if active else None
             elif self._env.get("KUBERNETES_SERVICE_HOST"):
-                config.load_incluster_config(client_configuration=configuration)
+                # As a pod (the cleanup CronJob): the service account's token and CA.
+                from kubernetes.config.incluster_config import InClusterConfigLoader
+
+                sa = self._serviceaccount_dir
+                in_cluster = True
+                InClusterConfigLoader(token_filename=str(sa / "token"),
+                                      cert_filename=str(sa / "ca.crt"),
+                                      environ=self._env).load_and_set(configuration)
                 self.context_name = "in-cluster"
             else:
                 raise NotConfigured("kube", "no kubeconfig found and not running in a pod",
                                     hint="set kube.kubeconfig, KUBECONFIG, or create ~/.kube/config")
         except ConfigException as exc:
+            if in_cluster:
+                raise NotConfigured("kube", f"in-cluster config problem: {exc}",
+                                    hint="mount the service account token "
+                                         "(automountServiceAccountToken: true)") from None
             raise NotConfigured("kube", f"kubeconfig problem: {exc}",
                                 hint="check kube.kubeconfig and kube.context "
                                      "(kubectl config get-contexts)") from None

@@ -19,6 +19,7 @@ import copy
 import json
 import re
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Iterable
@@ -210,14 +211,23 @@ class FakeKubeAPI:
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def start(self, host: str = "127.0.0.1", port: int = 0,
+              *, tls: tuple[Path, Path] | None = None) -> str:
+        """Serve on ``host:port`` (0: a free port). ``tls=(certfile, keyfile)`` serves HTTPS, as
+        the in-cluster address ``https://$KUBERNETES_SERVICE_HOST`` requires."""
         with self._lock:
             if self._server is not None:
                 return self.url
             server = _Server((host, port), _Handler)
             server.router, server.api = self._router, self
+            scheme = "http"
+            if tls is not None:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(str(tls[0]), str(tls[1]))
+                server.socket = context.wrap_socket(server.socket, server_side=True)
+                scheme = "https"
             bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
-            self._url = f"http://{bound_host}:{bound_port}"
+            self._url = f"{scheme}://{bound_host}:{bound_port}"
             self._router.server_address = f"{bound_host}:{bound_port}"
             self._server = server
             self._thread = threading.Thread(

@@ -139,8 +139,9 @@ class Router:
     def _authenticate(self, headers: Mapping[str, str]) -> None:
         if self.require_token is None:
             return
-        auth = headers.get("authorization", "")
-        if auth != f"Bearer {self.require_token}":
+        # The scheme is case-insensitive (RFC 7235): the client's in-cluster loader sends "bearer".
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token != self.require_token:
             raise ApiError(401, "Unauthorized", "Unauthorized")
 
     def _authorize(self, verb: str, route: Route) -> None:

@@ -188,7 +188,7 @@ _PLAN: tuple[_Item, ...] = (
           "truncated", 5 * _H, 1_500_000),
     _Item(DATA_BUCKET, f"dumpfiles/staging_{_ORDER}-h6j7k_heapDump.hprof.gz", "gzip", 4 * _D,
           2_000_000),
-    _Item(DATA_BUCKET, f"dumpfiles/dev_{_ORDER}-q9w8e_heapDump.hprof.p0", "segment",
+    _Item(DATA_BUCKET, f"dumpfiles/dev_{_ORDER}-q9w8r_heapDump.hprof.p0", "segment",
           timedelta(minutes=2), 700_000),
     _Item(DATA_BUCKET, "dumpfiles/test_report-job-28391-zxcvb_heapDump.hprof", "empty",
           6 * _H, 0),

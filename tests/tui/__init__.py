@@ -94,7 +94,7 @@ def sample_objects() -> dict[str, tuple[bytes, datetime]]:
                                                                        ago(hours=5)),
         "dumpfiles/staging_user-center-0_heapDump.hprof.gz": (gzip.compress(hprof(3000), mtime=0),
                                                               ago(days=4)),
-        "dumpfiles/dev_order-service-7d9f8b6c5d-q9w8e_heapDump.hprof.p0": (b"\x1c" + b"\0" * 700,
+        "dumpfiles/dev_order-service-7d9f8b6c5d-q9w8r_heapDump.hprof.p0": (b"\x1c" + b"\0" * 700,
                                                                             ago(minutes=2)),
         "dumpfiles/test_report-job-28391-zxcvb_heapDump.hprof": (b"", ago(hours=6)),
         "dumpfiles/notes.txt": (b"Heap dumps land here.\n", ago(days=12)),

@@ -53,7 +53,7 @@ async def test_listing_streams_sorts_newest_first_and_checks_states(size: tuple[
         names = table_names(app)
         assert names[0] == "archive/"  # prefixes first
         # newest first: the 2-minute-old segment, then the 1-hour-old dump...
-        assert names[1:4] == ["dev_order-service-7d9f8b6c5d-q9w8e_heapDump.hprof.p0", ORDER, PAY]
+        assert names[1:4] == ["dev_order-service-7d9f8b6c5d-q9w8r_heapDump.hprof.p0", ORDER, PAY]
         totals = str(screen.query_one("#totals").render())
         assert "7 objects" in totals and "1 prefix" in totals
         states = {e.name: screen.state_of(e) for e in screen.table.rows if not e.is_prefix}
@@ -61,7 +61,7 @@ async def test_listing_streams_sorts_newest_first_and_checks_states(size: tuple[
         assert kinds[ORDER] is DumpState.VALID
         assert kinds[PAY] is DumpState.TRUNCATED
         assert kinds["staging_user-center-0_heapDump.hprof.gz"] is DumpState.GZIP
-        assert kinds["dev_order-service-7d9f8b6c5d-q9w8e_heapDump.hprof.p0"] is DumpState.IN_PROGRESS
+        assert kinds["dev_order-service-7d9f8b6c5d-q9w8r_heapDump.hprof.p0"] is DumpState.IN_PROGRESS
         assert kinds["test_report-job-28391-zxcvb_heapDump.hprof"] is DumpState.EMPTY
         assert kinds["notes.txt"] is DumpState.NOT_A_DUMP
 
