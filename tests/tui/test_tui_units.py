@@ -149,3 +149,14 @@ def test_check_pool_skips_rows_scrolled_away() -> None:
     pool.shutdown()
     assert calls == ["k0", "k2"]
     assert ("k1", False) in delivered
+
+
+def test_profile_prompt_names_label_and_badges_once() -> None:
+    from jfsconsole.config import Profile, UISettings
+    from jfsconsole.tui.screens.profiles import profile_prompt
+
+    sandbox = profile_prompt(Profile("sandbox", ui=UISettings(label="SANDBOX", sandbox=True)), True)
+    assert sandbox.plain.count("SANDBOX") == 1 and sandbox.plain.startswith("● sandbox")
+    prod = profile_prompt(Profile("prod-eu", ui=UISettings(label="Prod EU", read_only=True)), False)
+    assert "(Prod EU)" in prod.plain and "PROD" in prod.plain and "READ-ONLY" in prod.plain
+    assert "no S3" in prod.plain

@@ -27,7 +27,7 @@ def profile_prompt(profile: Profile, current: bool) -> Content:
     parts: list[Content | str | tuple[str, str]] = [
         ("● " if current else "  ", "bold"), (profile.name, "bold"),
     ]
-    if profile.ui.label and profile.ui.label != profile.name:
+    if profile.ui.label and profile.ui.label.casefold() != profile.name.casefold():
         parts.append(f" ({profile.ui.label})")
     for text, style in tags:
         parts += [" ", (text, style)]
