@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("get", "download a dump (NAME.part first, renamed when complete)")
     p.add_argument("key", metavar="KEY")
     p.add_argument("-o", "--output", default=".", metavar="DIR", help="target directory")
+    p.add_argument("-f", "--force", action="store_true", help="replace DIR/NAME if it exists")
     p.add_argument("--json", action="store_true")
 
     p = command("rm", "delete objects (asks first; honours read-only; audited)")

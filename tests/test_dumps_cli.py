@@ -164,6 +164,12 @@ def test_get_downloads_and_leaves_no_part(capsys: pytest.CaptureFixture[str], au
     assert path == out_dir / "big_heapDump.hprof"
     assert path.read_bytes() == body
     assert list(out_dir.iterdir()) == [path]
+    # A second download does not replace the file unless asked to.
+    path.write_bytes(b"evidence")
+    code, _, err = run_cli(capsys, audit_config, "get", f"jfsdata/{key}", "-o", str(out_dir))
+    assert code == 1 and "--force" in err and path.read_bytes() == b"evidence"
+    run_json(capsys, audit_config, "get", f"jfsdata/{key}", "-o", str(out_dir), "--force")
+    assert path.read_bytes() == body
     code, _, err = run_cli(capsys, audit_config, "get", f"jfsdata/{scratch_prefix}gone.hprof",
                            "-o", str(out_dir))
     assert code == 1 and "no such object" in err

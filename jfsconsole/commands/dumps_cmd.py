@@ -212,6 +212,12 @@ def run_get(args: argparse.Namespace) -> int:
     service = _service(args)
     entry = _resolve_object(service, args.key)
     dest_dir = Path(args.output).expanduser()
+    target = dest_dir / entry.key.rsplit("/", 1)[-1]
+    if target.exists() and not args.force:
+        # A dump is often the only copy of an incident's evidence: never replace one silently.
+        print_error(args, f"{target} exists: pass --force to replace it, or -o another directory",
+                    kind="exists")
+        return 1
     path = service.download(entry, dest_dir, progress=_progress_printer(entry.size))
     if sys.stderr.isatty():
         sys.stderr.write("\n")
