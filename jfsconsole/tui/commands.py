@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from jfsconsole.tui.modes import SCREEN_MODES
 from jfsconsole.tui.screens.base import BaseScreen
-
-if TYPE_CHECKING:
-    pass
 
 
 class JfsCommands(Provider):
