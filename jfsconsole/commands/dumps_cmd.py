@@ -211,8 +211,8 @@ def _progress_printer(total: int) -> Callable[[int], None]:
 def run_get(args: argparse.Namespace) -> int:
     service = _service(args)
     entry = _resolve_object(service, args.key)
-    dest_dir = Path(args.output).expanduser()
-    target = dest_dir / entry.key.rsplit("/", 1)[-1]
+    dest_dir = Path(args.output)
+    target = service.download_target(entry, dest_dir)
     if target.exists() and not args.force:
         # A dump is often the only copy of an incident's evidence: never replace one silently.
         print_error(args, f"{target} exists: pass --force to replace it, or -o another directory",

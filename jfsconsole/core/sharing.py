@@ -7,8 +7,6 @@ before a link that can never work is pasted into a chat.
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -115,28 +113,10 @@ def make_link(
     )
 
 
-def current_user() -> str:
-    """The OS user, even in containers whose uid has no passwd entry."""
-    try:
-        return getpass.getuser()
-    except Exception:  # getpass raises OSError/KeyError when nothing names the uid
-        return os.environ.get("USER") or f"uid:{os.getuid()}"
-
-
-def audit_record_for_link(
-    link: ShareLink, *, host: str, user: str | None = None, now: datetime | None = None
-) -> dict[str, Any]:
-    """The audit entry for a shared link. It never holds the query string (the signature).
-
-    Keys match the backend audit log (``user``, ``host``, ``action``, ``time``), so the dict
-    can be written as it is.
-    """
-    moment = now or datetime.now(UTC)
+def link_audit_fields(link: ShareLink) -> dict[str, Any]:
+    """What the audit entry of a shared link says about the link (the audit log adds who,
+    where and when). It never holds the query string: that is the signature."""
     return {
-        "time": moment.isoformat(timespec="seconds"),
-        "user": user if user is not None else current_user(),
-        "host": host,
-        "action": "share",
         "bucket": link.bucket,
         "key": link.key,
         "expires_in": link.expires_in,

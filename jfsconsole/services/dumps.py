@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jfsconsole.backends.audit import AuditLog, actor
+from jfsconsole.backends.audit import AuditLog
 from jfsconsole.backends.s3 import DeleteResult, S3Store
 from jfsconsole.backends.session import Backends
 from jfsconsole.config import Profile, default_state_dir
@@ -66,10 +66,11 @@ class DumpService:
     def resolve(self, text: str) -> objpath.ObjPath:
         """What a CLI user typed (bucket/key, bare name, s3://, in-pod path) -> bucket + key."""
         bucket, prefix = self.default_location
-        return objpath.resolve(text, bucket=bucket, prefix=prefix, mount_root=self._mount_root)
+        return objpath.resolve(text, bucket=bucket, prefix=prefix, mount_root=self.mount_root)
 
     @property
-    def _mount_root(self) -> str:
+    def mount_root(self) -> str:
+        """Where the app pods mount the PVC (in-pod paths are under it)."""
         return self.profile.s3.mount_root if self.profile.s3 else objpath.DEFAULT_MOUNT_ROOT
 
     def list_buckets(self) -> list[ObjectEntry]:
@@ -121,15 +122,12 @@ class DumpService:
         # made happily and fail for the recipient: check that it is still there.
         self.store.head(entry.bucket, entry.key)
         link = sharing.make_link(self.store.presign_get, entry.bucket, entry.key, expiry)
-        _, host = actor()
-        record = sharing.audit_record_for_link(link, host=host)
-        self.audit.record(**{k: v for k, v in record.items()
-                             if k not in ("user", "host", "time", "action")}, action="share")
+        self.audit.record("share", **sharing.link_audit_fields(link))
         return link
 
     def copy_forms(self, entry: ObjectEntry) -> dict[str, str]:
         forms = {"s3": objpath.s3_uri(entry.bucket, entry.key), "path": entry.path}
-        pod = objpath.in_pod_path(entry.bucket, entry.key, self._mount_root,
+        pod = objpath.in_pod_path(entry.bucket, entry.key, self.mount_root,
                                   pvc_bucket=self.default_location[0])
         if pod:
             forms["pod"] = pod
@@ -137,13 +135,18 @@ class DumpService:
 
     # ------------------------------------------------------------------ download
 
-    def download(self, entry: ObjectEntry, dest_dir: Path,
-                 progress: Callable[[int], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> Path:
+    @staticmethod
+    def download_target(entry: ObjectEntry, dest_dir: Path) -> Path:
+        """Where ``download`` puts ``entry``: its file name in ``dest_dir``."""
         name = entry.key.rsplit("/", 1)[-1]
         if not name or entry.is_prefix:
             raise ValueError(f"{entry.path} is a prefix, not an object")
-        dest = dest_dir.expanduser() / name
+        return dest_dir.expanduser() / name
+
+    def download(self, entry: ObjectEntry, dest_dir: Path,
+                 progress: Callable[[int], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> Path:
+        dest = self.download_target(entry, dest_dir)
         path = self.store.download(entry.bucket, entry.key, dest, expected_size=entry.size or None,
                                    progress=progress, cancelled=cancelled)
         self.audit.record("download", bucket=entry.bucket, key=entry.key, size=entry.size,

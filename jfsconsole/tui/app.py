@@ -30,6 +30,7 @@ from jfsconsole.tui.screens.dumps import DumpsScreen
 from jfsconsole.tui.screens.help import HelpScreen
 from jfsconsole.tui.screens.profiles import ProfileSwitcher
 from jfsconsole.tui.state import BACKENDS, BackendState, describe_ping
+from jfsconsole.tui.threads import call_in_ui
 from jfsconsole.tui.widgets.object_table import ObjectTable
 
 BackendsFactory = Callable[[Profile], Backends]
@@ -121,8 +122,7 @@ class JfsConsoleApp(App[int]):
             state = BackendState(name, "ok", info=describe_ping(name, answer))
         except Exception as exc:  # BackendError or anything else: shown, never fatal
             state = BackendState.from_error(name, exc)
-        with contextlib.suppress(RuntimeError):  # the app closed while this ping was in flight
-            self.call_from_thread(self._apply_status, generation, state)
+        call_in_ui(self, self._apply_status, generation, state)
 
     def _apply_status(self, generation: int, state: BackendState) -> None:
         if generation != self._status_generation:

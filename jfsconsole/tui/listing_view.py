@@ -18,11 +18,9 @@ def compute_view(entries: list[ObjectEntry], sort: SortKey, reverse: bool,
                  text: str) -> tuple[list[ObjectEntry], Totals | None]:
     """The rows to show, and the filter's totals (None without a filter)."""
     if entries and all(e.is_prefix and e.key == "" for e in entries):
-        # The bucket list: core's name sort sees "/" for every bucket, so sort here.
-        needle = text.casefold()
-        shown = [e for e in entries if needle in e.bucket.casefold()]
-        view = sorted(shown, key=lambda e: e.bucket, reverse=reverse)
-        return view, (Totals.of(view) if text else None)
+        # The bucket list: buckets have neither size nor age, so they go by name, and
+        # reversing reverses that.
+        sort = SortKey.NAME
     shown = filter_entries(entries, text) if text else entries
     view = sort_entries(shown, sort, reverse=reverse)
     return view, (Totals.of(view) if text else None)

@@ -1,16 +1,16 @@
-import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from jfsconsole.backends.audit import AuditLog, actor
 from jfsconsole.core.sharing import (
     DEFAULT_EXPIRY,
     EXPIRY_PRESETS,
     MAX_EXPIRY,
     MIN_EXPIRY,
-    ShareLink,
-    audit_record_for_link,
     endpoint_of,
+    link_audit_fields,
     make_link,
     parse_expiry,
     redact_url,
@@ -92,16 +92,20 @@ def test_repr_hides_the_signature() -> None:
     assert "deadbeef" not in repr(link)
 
 
-def test_audit_record_never_holds_the_signature() -> None:
+def test_audit_record_never_holds_the_signature(tmp_path: Path) -> None:
     link = make_link(lambda b, k, s: SIGNED, "jfsdata", "dumpfiles/dev_x_heapDump.hprof", "1h", now=NOW)
-    record = audit_record_for_link(link, host="bastion-1", user="ops", now=NOW)
-    text = json.dumps(record)
+    audit = AuditLog(tmp_path / "audit.jsonl", "prod")
+    audit.record("share", **link_audit_fields(link))
+    written = (tmp_path / "audit.jsonl").read_text()
     for secret in ("deadbeef", "X-Amz", "AKIAEXAMPLE", "?"):
-        assert secret not in text
+        assert secret not in written
+    [record] = audit.read()
+    user, host = actor()
+    assert datetime.fromisoformat(record.pop("time")).tzinfo is not None
     assert record == {
-        "time": "2026-12-03T14:05:07+00:00",
-        "user": "ops",
-        "host": "bastion-1",
+        "user": user,
+        "host": host,
+        "profile": "prod",
         "action": "share",
         "bucket": "jfsdata",
         "key": "dumpfiles/dev_x_heapDump.hprof",
@@ -110,13 +114,7 @@ def test_audit_record_never_holds_the_signature() -> None:
         "endpoint": "https://s3.example.com",
         "url": "https://s3.example.com/jfsdata/dumpfiles/dev_x_heapDump.hprof",
     }
-
-
-def test_audit_record_defaults_to_the_os_user() -> None:
-    link = ShareLink("b", "k", SIGNED, 60, NOW, "https://s3.example.com")
-    record = audit_record_for_link(link, host="h")
     assert isinstance(record["user"], str) and record["user"]
-    assert "deadbeef" not in json.dumps(record)
 
 
 @pytest.mark.parametrize(

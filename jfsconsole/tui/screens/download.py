@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from jfsconsole.core import humanfmt
 from jfsconsole.core.durations import format_duration
 from jfsconsole.core.models import ObjectEntry
 from jfsconsole.services.dumps import DumpService
+from jfsconsole.tui.threads import call_in_ui
 from jfsconsole.tui.widgets.message_line import MessageLine
 
 
@@ -97,7 +97,7 @@ class DownloadDialog(ModalScreen[DownloadOutcome | None]):
         if directory.exists() and not directory.is_dir():
             warning.show(f"{directory} is a file, not a directory")
             return
-        target = directory / self._entry.name
+        target = self._service.download_target(self._entry, directory)
         if target.exists() and self._confirmed_overwrite != target:
             self._confirmed_overwrite = target
             warning.show(f"{target} exists: press enter again to replace it")
@@ -145,8 +145,7 @@ class DownloadDialog(ModalScreen[DownloadOutcome | None]):
             outcome = DownloadOutcome(error=str(exc))
         except Exception as exc:  # the console stays up whatever boto3 throws
             outcome = DownloadOutcome(error=f"unexpected {type(exc).__name__}: {exc}")
-        with contextlib.suppress(RuntimeError):  # the app is already gone
-            self.app.call_from_thread(self.dismiss, outcome)
+        call_in_ui(self.app, self.dismiss, outcome)
 
     @on(Button.Pressed, "#stop")
     @on(Button.Pressed, "#cancel")

@@ -6,7 +6,6 @@ screen owns one ``DumpActions`` and its ``action_*`` methods call it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from jfsconsole.tui.screens.confirm_delete import ConfirmDelete
 from jfsconsole.tui.screens.copy_forms import CopyFormsDialog
 from jfsconsole.tui.screens.download import DownloadDialog, DownloadOutcome, default_download_dir
 from jfsconsole.tui.screens.share import ShareDialog
+from jfsconsole.tui.threads import call_in_ui
 from jfsconsole.tui.widgets.object_table import EntryKey, entry_key
 
 if TYPE_CHECKING:
@@ -181,8 +181,7 @@ class DumpActions:
             result: DeleteResult | BaseException = service.delete(targets, origin="tui")
         except Exception as exc:  # told in a notification, never raised into the UI
             result = exc
-        with contextlib.suppress(RuntimeError):  # the app is shutting down
-            self.screen.app.call_from_thread(self._deleted, targets, result)
+        call_in_ui(self.screen.app, self._deleted, targets, result)
 
     def _deleted(self, targets: Sequence[ObjectEntry], result: DeleteResult | BaseException) -> None:
         screen = self.screen

@@ -7,7 +7,6 @@ all block (boto3 or CPU), so each runs off the event loop and hands results back
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from jfsconsole.tui.rows import StateValue, plural
 from jfsconsole.tui.screens.base import BaseScreen, PaletteCommand
 from jfsconsole.tui.screens.dump_actions import DumpActions, deletable
 from jfsconsole.tui.screens.goto import GoToDialog
+from jfsconsole.tui.threads import call_in_ui
 from jfsconsole.tui.widgets.breakdown import BreakdownPanel
 from jfsconsole.tui.widgets.detail_pane import DetailPane
 from jfsconsole.tui.widgets.object_table import EntryKey, ObjectTable, entry_key
@@ -217,10 +217,6 @@ class DumpsScreen(BaseScreen):
         if not worker.is_cancelled:
             self.post_message(self._ListingEnded(generation, error))
 
-    def _to_ui(self, callback: Any, *args: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the app is shutting down
-            self.app.call_from_thread(callback, *args)
-
     @on(_PagesWaiting)
     def _drain_inbox(self) -> None:
         with self._inbox_lock:
@@ -298,7 +294,7 @@ class DumpsScreen(BaseScreen):
         _, sort, reverse, text = token
         view, totals = compute_view(entries, sort, reverse, text)
         if not get_current_worker().is_cancelled:
-            self._to_ui(self._view_landed, token, view, totals)
+            call_in_ui(self.app, self._view_landed, token, view, totals)
 
     def _view_landed(self, token: tuple[Any, ...], view: list[ObjectEntry],
                      totals: Totals | None) -> None:
@@ -349,7 +345,7 @@ class DumpsScreen(BaseScreen):
     def _check_delivered(self, service: DumpService, entry: ObjectEntry, result: StateValue,
                          done: bool) -> None:
         """Called in a pool thread."""
-        self._to_ui(self._check_landed, service, entry, result, done)
+        call_in_ui(self.app, self._check_landed, service, entry, result, done)
 
     def _check_landed(self, service: DumpService, entry: ObjectEntry, result: StateValue,
                       done: bool) -> None:
@@ -433,7 +429,7 @@ class DumpsScreen(BaseScreen):
         rows = breakdown(entries)
         total = sum(e.size for e in entries if not e.is_prefix)
         if not get_current_worker().is_cancelled:
-            self._to_ui(self._breakdown_landed, generation, rows, where, total)
+            call_in_ui(self.app, self._breakdown_landed, generation, rows, where, total)
 
     def _breakdown_landed(self, generation: int, rows: Any, where: str, total: int) -> None:
         if generation == self._generation and self._side == "breakdown":
@@ -460,8 +456,7 @@ class DumpsScreen(BaseScreen):
         self.load(self._location, focus_key=entry_key(entry) if entry else None)
 
     def action_goto(self) -> None:
-        s3 = self.jfs.profile.s3
-        mount_root = s3.mount_root if s3 else "/data/jfsdata"
+        mount_root = self.service.mount_root
         default = self._default_location()
 
         def chosen(target: Location | None) -> None:
