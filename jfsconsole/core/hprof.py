@@ -7,7 +7,7 @@ What HotSpot writes (checked against heapDumper.cpp, JDK 8 and JDK 9+):
 * JDK 9+ always writes 1.0.2 and ends the file with HEAP_DUMP_END: ``2C`` + u4 time + u4
   length, both zero. JDK 8 writes 1.0.2 (with the end record) only for heaps over 2 GB.
 * JDK 8 heaps under 2 GB get 1.0.1 and NO end record: the file ends with the
-  ROOT_STICKY_CLASS sub-records (``FF`` + class id) of the single HEAP_DUMP record. The
+  ROOT_STICKY_CLASS sub-records (``05`` + class id) of the single HEAP_DUMP record. The
   last record is checked instead; calling every JDK 8 dump "truncated" would be a false alarm
   on every small service.
 * JDK 22+ (two-phase parallel dumping) writes ``<file>.p<N>`` segments, merges them into <file>
@@ -30,7 +30,7 @@ TAIL_BYTES = 9
 """Bytes to read from the end: one HEAP_DUMP_END record (tag, u4 time, u4 length)."""
 
 HEAP_DUMP_END = 0x2C
-ROOT_STICKY_CLASS = 0xFF
+ROOT_STICKY_CLASS = 0x05  # HPROF_GC_ROOT_STICKY_CLASS; 0xFF is ROOT_UNKNOWN
 GZIP_MAGIC = b"\x1f\x8b"
 # A gzip stream can't be shorter than its 10-byte header plus the 8-byte trailer.
 GZIP_MIN_SIZE = 18

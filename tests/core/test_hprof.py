@@ -83,9 +83,10 @@ def test_end_tag_with_nonzero_length_is_not_an_end() -> None:
 
 
 # JDK 8 writes 1.0.1 for heaps under 2 GB and no end record: the file ends with
-# ROOT_STICKY_CLASS sub-records (0xFF + class id, an aligned heap address).
+# ROOT_STICKY_CLASS sub-records (0x05 + class id, an aligned heap address), the last roots
+# VM_HeapDumper::doit writes in JDK 8.
 def sticky(address: int, id_size: int) -> bytes:
-    return b"\xff" + address.to_bytes(id_size, "big")
+    return b"\x05" + address.to_bytes(id_size, "big")
 
 
 @pytest.mark.parametrize("id_size", [4, 8])
@@ -104,6 +105,7 @@ def test_jdk8_1_0_1_complete_judged_by_last_record(id_size: int) -> None:
         sticky(0x7F0012345679, 8),  # unaligned address
         sticky(0xFFFF_0000_0000_0008, 8),  # not a user-space address
         sticky(0, 8),
+        b"\xff" + (0x7F0012345678).to_bytes(8, "big"),  # ROOT_UNKNOWN, not the sticky-class tag
     ],
 )
 def test_jdk8_1_0_1_cut(ending: bytes) -> None:
