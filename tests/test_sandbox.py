@@ -339,6 +339,21 @@ def test_failed_start_stops_what_it_started(tmp_path: Path, monkeypatch: pytest.
     assert not _processes_mentioning(str(state))
 
 
+@pytest.mark.prometheus
+def test_prometheus_reload_scrapes_the_new_targets(tmp_path: Path) -> None:
+    """What the stack does when the gateway had to move ports: new targets, same settings."""
+    from jfsconsole.sandbox.promstack import PromStack, ScrapeJob
+
+    prom = PromStack(tmp_path, [])  # the marker made sure the binary is there
+    prom.start()
+    try:
+        prom.reload([ScrapeJob("moved", f"127.0.0.1:{prom.port}")])
+        prom.wait_for_scrape(["moved"], timeout=30)
+        assert "scrape_interval: 1s" in (tmp_path / "prometheus.yml").read_text()
+    finally:
+        prom.stop()
+
+
 def test_stack_without_prometheus_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from jfsconsole.sandbox import stack as stackmod
 

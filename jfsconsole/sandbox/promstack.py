@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+import signal
 import struct
 import time
 import urllib.error
@@ -27,7 +29,6 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from jfsconsole.sandbox.procs import LOOPBACK, ManagedProcess, SandboxError, free_port
 
@@ -162,9 +163,21 @@ class PromStack:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self, *, timeout: float = 20.0, attempts: int = 3) -> str:
+    def _write_config(self) -> Path:
         config = self.state_dir / "prometheus.yml"
         config.write_text(render_config(self.jobs, scrape_interval=self.scrape_interval))
+        return config
+
+    def reload(self, jobs: Sequence[ScrapeJob]) -> None:
+        """Scrape other targets: rewrite the config and SIGHUP, which Prometheus honours
+        without --web.enable-lifecycle."""
+        self.jobs = list(jobs)
+        self._write_config()
+        if self.process is not None and self.process.pid is not None:
+            os.kill(self.process.pid, signal.SIGHUP)
+
+    def start(self, *, timeout: float = 20.0, attempts: int = 3) -> str:
+        config = self._write_config()
         for attempt in range(1, attempts + 1):
             self.port = free_port()
             argv = [
@@ -225,29 +238,28 @@ class PromStack:
         except (urllib.error.URLError, OSError) as exc:
             raise SandboxError(f"prometheus remote write failed: {exc}") from exc
 
-    def query(self, expr: str) -> list[dict[str, Any]]:
-        """Instant query; the ``result`` list of a vector answer."""
-        url = f"{self.url}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            doc = json.load(resp)
-        if doc.get("status") != "success":
-            raise SandboxError(f"prometheus query {expr!r} failed: {doc.get('error')}")
-        result: list[dict[str, Any]] = doc["data"]["result"]
-        return result
-
     def wait_for_scrape(self, jobs: Iterable[str] | None = None, *, timeout: float = 30.0) -> None:
         """Until every job's target was scraped successfully once (``up == 1``)."""
+        # The console's own client, as the seeding uses the console's S3 client.
+        from jfsconsole.backends.errors import BackendError
+        from jfsconsole.backends.prometheus import PrometheusClient
+        from jfsconsole.config import PrometheusSettings
+
         wanted = set(jobs) if jobs is not None else {job.name for job in self.jobs}
         deadline = time.monotonic() + timeout
         seen: set[str] = set()
-        while True:
-            with contextlib.suppress(OSError, SandboxError, ValueError):
-                seen = {r["metric"].get("job", "") for r in self.query("up == 1")}
-            if wanted <= seen:
-                return
-            if time.monotonic() >= deadline:
-                missing = ", ".join(sorted(wanted - seen))
-                raise SandboxError(f"prometheus has not scraped {missing} after {timeout:.0f}s")
-            if self.process is not None and not self.process.running:
-                raise self.process.fail("exited while waiting for the first scrape")
-            time.sleep(0.1)
+        client = PrometheusClient(PrometheusSettings(url=self.url, timeout=5))
+        try:
+            while True:
+                with contextlib.suppress(BackendError):
+                    seen = {sample.labels.get("job", "") for sample in client.query("up == 1")}
+                if wanted <= seen:
+                    return
+                if time.monotonic() >= deadline:
+                    missing = ", ".join(sorted(wanted - seen))
+                    raise SandboxError(f"prometheus has not scraped {missing} after {timeout:.0f}s")
+                if self.process is not None and not self.process.running:
+                    raise self.process.fail("exited while waiting for the first scrape")
+                time.sleep(0.1)
+        finally:
+            client.close()

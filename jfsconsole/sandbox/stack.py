@@ -42,7 +42,6 @@ from jfsconsole.sandbox.promstack import (
     PromStack,
     ScrapeJob,
     find_prometheus,
-    render_config,
 )
 from jfsconsole.sandbox.seed import (
     DATA_BUCKET,
@@ -298,13 +297,9 @@ class LocalStack:
         ]
 
     def _reload_prometheus(self) -> None:
-        # The gateway had to move to other ports: rewrite the targets and SIGHUP, which
-        # Prometheus honours without --web.enable-lifecycle.
+        # The gateway had to move to other ports.
         assert self.prom is not None and self.gateway is not None
-        self.prom.jobs = self._jobs(self.gateway.metrics_port)
-        (self.state_dir / "prometheus.yml").write_text(render_config(self.prom.jobs))
-        if self.prom.process is not None and self.prom.process.pid is not None:
-            os.kill(self.prom.process.pid, signal.SIGHUP)
+        self.prom.reload(self._jobs(self.gateway.metrics_port))
 
     def _real_usage(self) -> tuple[int, int] | None:
         volume = self.volume
