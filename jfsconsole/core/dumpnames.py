@@ -42,7 +42,8 @@ _NAME = re.compile(
 # "bcdfghjklmnpqrstvwxz2456789"); requiring it keeps "order-api-v2-backend" from looking
 # generated. The pod-template-hash is SafeEncodeString(decimal FNV-32 hash): each digit
 # maps to one of "456789bcdf", 1 to 10 characters, under 6 only for hashes below 100,000.
-_SAFE = "[bcdfghjklmnpqrstvwxz2456789]"
+K8S_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_SAFE = f"[{K8S_SUFFIX_ALPHABET}]"
 _HASH = "[456789bcdf]"
 _DEPLOYMENT = re.compile(rf"^(?P<app>.+)-{_HASH}{{6,10}}-{_SAFE}{{5}}$")
 _STATEFULSET = re.compile(r"^(?P<app>.+)-(?:0|[1-9]\d{0,8})$")

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from jfsconsole.core.dumpnames import K8S_SUFFIX_ALPHABET
 from jfsconsole.sandbox import kubeapi_resources as resources
 from jfsconsole.sandbox import kubeapi_tables as tables
 from jfsconsole.sandbox.kubeapi_patch import json_patch, merge_patch
@@ -426,8 +427,7 @@ class Router:
             if self.store.get(ns_res, "", route.namespace) is None:
                 raise not_found(ns_res, route.namespace)
         if not meta.get("name") and meta.get("generateName"):
-            alphabet = "bcdfghjklmnpqrstvwxz2456789"
-            meta["name"] = meta["generateName"] + "".join(random.choices(alphabet, k=5))
+            meta["name"] = meta["generateName"] + "".join(random.choices(K8S_SUFFIX_ALPHABET, k=5))
         if not meta.get("name"):
             raise ApiError(422, "Invalid", f'{res.kind} "" is invalid: metadata.name: Required '
                            "value: name or generateName is required",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from jfsconsole.core import humanfmt
 from jfsconsole.sandbox.kubeapi_resources import Resource
 
 Obj = dict[str, Any]
@@ -26,21 +27,8 @@ def _age(stamp: str | None) -> str:
     if not stamp:
         return "<unknown>"
     then = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    secs = max(0, int((datetime.now(UTC) - then).total_seconds()))
-    if secs < 120:
-        return f"{secs}s"
-    if secs < 3600:
-        return f"{secs // 60}m"
-    if secs < 8 * 3600:
-        return f"{secs // 3600}h{(secs % 3600) // 60}m" if secs % 3600 >= 60 else f"{secs // 3600}h"
-    if secs < 2 * 86400:
-        return f"{secs // 3600}h"
-    if secs < 8 * 86400:
-        days, hours = divmod(secs // 3600, 24)
-        return f"{days}d{hours}h" if hours else f"{days}d"
-    if secs < 365 * 86400:
-        return f"{secs // 86400}d"
-    return f"{secs // (365 * 86400)}y{(secs % (365 * 86400)) // 86400}d"
+    text = humanfmt.age(then, datetime.now(UTC))  # kubectl's AGE rules
+    return "0s" if text == "just now" else text
 
 
 def _meta(o: Obj, key: str) -> Any:

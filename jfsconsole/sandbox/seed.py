@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jfsconsole.core.dumpnames import K8S_SUFFIX_ALPHABET
+from jfsconsole.core.hprof import HEAP_DUMP_END, MAGIC_PREFIX
 from jfsconsole.sandbox.gateway import PreloadFiles, Volume
 
 if TYPE_CHECKING:
@@ -51,8 +53,7 @@ DUMP_PREFIX = "dumpfiles/"
 KEEP_KEY = "dumpfiles/.keep"
 KEEP_BODY = b"keepdir"
 
-HPROF_MAGIC = b"JAVA PROFILE 1.0.2\x00"
-HEAP_DUMP_END = 0x2C
+HPROF_MAGIC = MAGIC_PREFIX + b"1.0.2\x00"
 # kind of each seeded object; "dump" means a complete, valid, uncompressed .hprof
 KINDS = ("keep", "dump", "truncated", "gzip", "segment", "empty", "other")
 
@@ -338,15 +339,14 @@ class _staging:
 _ENVS = ("dev", "test", "staging")
 _APPS = ("order-service-7d9f8b6c5d", "payment-api-5c6b7d8f9", "user-center",
          "inventory-service-6f7c9d8b4", "gateway-web-84c5d9f7b6", "report-job")
-# The alphabet Kubernetes uses for generated name suffixes (no vowels), so names parse as pods.
-_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def _pod_suffix(i: int) -> str:
+    # Kubernetes' alphabet for generated name suffixes, so the names parse as pods.
     out = ""
     for _ in range(5):
-        i, r = divmod(i, len(_SUFFIX_ALPHABET))
-        out = _SUFFIX_ALPHABET[r] + out
+        i, r = divmod(i, len(K8S_SUFFIX_ALPHABET))
+        out = K8S_SUFFIX_ALPHABET[r] + out
     return out
 
 
