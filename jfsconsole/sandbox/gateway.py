@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jfsconsole.sandbox.procs import LOOPBACK, ManagedProcess, SandboxError, free_ports
+from jfsconsole.sandbox.procs import LOOPBACK, ManagedProcess, SandboxError, free_ports, start_with_port_retry
 
 __all__ = [
     "INSTALL_HINT",
@@ -294,25 +294,26 @@ class Gateway:
         """
         env = {**os.environ, "MINIO_ROOT_USER": self.access_key,
                "MINIO_ROOT_PASSWORD": self.secret_key}
-        for attempt in range(1, attempts + 1):
-            if attempt > 1 or not (self.port and self.metrics_port):
+        launches = 0
+
+        def launch() -> ManagedProcess:
+            nonlocal launches
+            launches += 1
+            if launches > 1 or not (self.port and self.metrics_port):
                 self.port, self.metrics_port = free_ports(2)
             log = self.log_dir / "juicefs-gateway.log"
-            proc = ManagedProcess("juicefs gateway", self._argv(), log_path=log, env=env)
-            self.process = proc.start()
-            try:
-                # Until IAM is loaded the S3 layer answers 503 (or not at all); an anonymous
-                # request then gets 403 AccessDenied, which means "ready for signed requests".
-                proc.wait_http(f"{self.endpoint}/", timeout=timeout,
-                               accept=lambda status: 400 <= status < 500)
-                proc.wait_http(f"http://{self.metrics_address}/metrics", timeout=5.0)
-                return
-            except SandboxError:
-                log_text = proc.log_tail(40)
-                proc.stop()
-                if attempt == attempts or "already in use" not in log_text:
-                    raise
-                time.sleep(0.05)
+            self.process = ManagedProcess("juicefs gateway", self._argv(), log_path=log,
+                                          env=env).start()
+            return self.process
+
+        def ready(proc: ManagedProcess) -> None:
+            # Until IAM is loaded the S3 layer answers 503 (or not at all); an anonymous
+            # request then gets 403 AccessDenied, which means "ready for signed requests".
+            proc.wait_http(f"{self.endpoint}/", timeout=timeout,
+                           accept=lambda status: 400 <= status < 500)
+            proc.wait_http(f"http://{self.metrics_address}/metrics", timeout=5.0)
+
+        start_with_port_retry(launch, ready, attempts=attempts)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -29,6 +29,7 @@ __all__ = [
     "SandboxError",
     "free_port",
     "free_ports",
+    "start_with_port_retry",
     "stop_all",
     "tail",
 ]
@@ -237,3 +238,29 @@ class ManagedProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_with_port_retry(
+    launch: Callable[[], ManagedProcess],
+    ready: Callable[[ManagedProcess], None],
+    *,
+    attempts: int = 3,
+) -> ManagedProcess:
+    """Start a child on freshly chosen ports and wait until ``ready`` passes.
+
+    Ports are picked before the child binds them, so another process can take one first: when
+    the child's log says a port is "already in use", ``launch`` (which picks new ports) runs
+    again, up to ``attempts`` times. Any other failure is raised at once.
+    """
+    for attempt in range(1, attempts + 1):
+        proc = launch()
+        try:
+            ready(proc)
+            return proc
+        except SandboxError:
+            log_text = proc.log_tail(40)
+            proc.stop()
+            if attempt == attempts or "already in use" not in log_text:
+                raise
+            time.sleep(0.05)
+    raise SandboxError(f"no start in {attempts} attempts")  # only with attempts < 1

@@ -30,7 +30,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jfsconsole.sandbox.procs import LOOPBACK, ManagedProcess, SandboxError, free_port
+from jfsconsole.sandbox.procs import (
+    LOOPBACK,
+    ManagedProcess,
+    SandboxError,
+    free_port,
+    start_with_port_retry,
+)
 
 __all__ = [
     "PROMETHEUS_MISSING",
@@ -178,7 +184,8 @@ class PromStack:
 
     def start(self, *, timeout: float = 20.0, attempts: int = 3) -> str:
         config = self._write_config()
-        for attempt in range(1, attempts + 1):
+
+        def launch() -> ManagedProcess:
             self.port = free_port()
             argv = [
                 self.binary,
@@ -189,18 +196,14 @@ class PromStack:
                 "--web.enable-remote-write-receiver",
                 "--log.level=warn",
             ]
-            proc = ManagedProcess("prometheus", argv, log_path=self.state_dir / "logs" /
-                                  "prometheus.log", cwd=self.state_dir)
-            self.process = proc.start()
-            try:
-                proc.wait_http(f"{self.url}/-/ready", timeout=timeout)
-                return self.url
-            except SandboxError:
-                text = proc.log_tail(40)
-                proc.stop()
-                if attempt == attempts or "address already in use" not in text:
-                    raise
-        raise AssertionError("unreachable")
+            self.process = ManagedProcess("prometheus", argv, log_path=self.state_dir / "logs" /
+                                          "prometheus.log", cwd=self.state_dir).start()
+            return self.process
+
+        start_with_port_retry(launch, lambda proc: proc.wait_http(f"{self.url}/-/ready",
+                                                                  timeout=timeout),
+                              attempts=attempts)
+        return self.url
 
     def stop(self) -> None:
         if self.process is not None:
