@@ -37,13 +37,14 @@ DAY = 86400.0
 # JuiceFS without an inode quota reports a large free-inode count on top of what is used.
 _UNLIMITED_FREE_INODES = 10 << 20
 
-METRICS: dict[str, str] = {
-    "kubelet_volume_stats_capacity_bytes": "Capacity in bytes of the volume",
-    "kubelet_volume_stats_available_bytes": "Number of available bytes in the volume",
-    "kubelet_volume_stats_used_bytes": "Number of used bytes in the volume",
-    "kubelet_volume_stats_inodes": "Maximum number of inodes in the volume",
-    "kubelet_volume_stats_inodes_free": "Number of free inodes in the volume",
-    "kubelet_volume_stats_inodes_used": "Number of used inodes in the volume",
+# metric -> (HELP text, the VolumeStats attribute it publishes)
+METRICS: dict[str, tuple[str, str]] = {
+    "kubelet_volume_stats_capacity_bytes": ("Capacity in bytes of the volume", "capacity"),
+    "kubelet_volume_stats_available_bytes": ("Number of available bytes in the volume", "available"),
+    "kubelet_volume_stats_used_bytes": ("Number of used bytes in the volume", "used"),
+    "kubelet_volume_stats_inodes": ("Maximum number of inodes in the volume", "inodes"),
+    "kubelet_volume_stats_inodes_free": ("Number of free inodes in the volume", "inodes_free"),
+    "kubelet_volume_stats_inodes_used": ("Number of used inodes in the volume", "inodes_used"),
 }
 
 RealUsage = Callable[[], "tuple[int, int] | None"]
@@ -65,14 +66,7 @@ class VolumeStats:
         return max(0, self.inodes - self.inodes_used)
 
     def values(self) -> dict[str, int]:
-        return {
-            "kubelet_volume_stats_capacity_bytes": self.capacity,
-            "kubelet_volume_stats_available_bytes": self.available,
-            "kubelet_volume_stats_used_bytes": self.used,
-            "kubelet_volume_stats_inodes": self.inodes,
-            "kubelet_volume_stats_inodes_free": self.inodes_free,
-            "kubelet_volume_stats_inodes_used": self.inodes_used,
-        }
+        return {metric: int(getattr(self, attr)) for metric, (_, attr) in METRICS.items()}
 
 
 @dataclass
@@ -179,13 +173,14 @@ class KubeletExporter:
         """The exposition text at time ``t`` (now by default)."""
         now = time.time() if t is None else t
         with self._lock:  # real_usage readers and _last_real are not thread-safe
-            stats = [(p, p.stats(now, self.epoch, live=True)) for p in self.pvcs]
+            rows = [(_labels(p.labels), p.stats(now, self.epoch, live=True).values())
+                    for p in self.pvcs]
         lines: list[str] = []
-        for metric, help_text in METRICS.items():
+        for metric, (help_text, _) in METRICS.items():
             lines.append(f"# HELP {metric} {help_text}")
             lines.append(f"# TYPE {metric} gauge")
-            for pvc, st in stats:
-                lines.append(f"{metric}{{{_labels(pvc.labels)}}} {st.values()[metric]}")
+            for labels, values in rows:
+                lines.append(f"{metric}{{{labels}}} {values[metric]}")
         return "\n".join(lines) + "\n"
 
     def history(self, start: float, end: float, step: float,
