@@ -15,13 +15,13 @@ Only the standard library and PyYAML are used, so the sandbox starts without Tex
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import socket
 import ssl
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -58,7 +58,8 @@ def _load_fixtures(
         raise FileNotFoundError(f"fixture directory {directory} does not exist")
     files = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in (
         ".yaml", ".yml", ".log"))
-    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    stats = [(p, p.stat()) for p in files]
+    signature = tuple((str(p), st.st_mtime_ns, st.st_size) for p, st in stats)
     key = (str(directory.resolve()), signature)
     with _cache_lock:
         cached = _fixture_cache.get(key)
@@ -78,7 +79,8 @@ def _load_fixtures(
         cached = (objects, logs)
         with _cache_lock:
             _fixture_cache[key] = cached
-    return copy.deepcopy(cached[0]), dict(cached[1])
+    # Shared, not copied: ObjectStore.put copies each object, and nothing before it writes.
+    return list(cached[0]), dict(cached[1])
 
 
 def _flatten(doc: Any) -> list[dict[str, Any]]:
@@ -188,7 +190,8 @@ class FakeKubeAPI:
         ``rebase_time``: shift every fixture timestamp so the newest is a minute ago (demo
         realism: "FailedMount 1m ago"); tests keep the fixed 2026 dates by default.
         """
-        self.requests: list[tuple[str, str]] = []
+        # The latest requests (method, path), for tests; bounded for a sandbox left running.
+        self.requests: deque[tuple[str, str]] = deque(maxlen=10_000)
         self.server_errors: list[str] = []  # unexpected handler failures (never printed)
         self._store = ObjectStore()
         self._router = Router(self._store, user=user, require_token=require_token)
