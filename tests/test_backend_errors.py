@@ -20,14 +20,9 @@ from jfsconsole.backends.prometheus import PrometheusClient
 from jfsconsole.backends.s3 import S3Store
 from jfsconsole.config import KubeSettings, PrometheusSettings, S3Settings
 from jfsconsole.sandbox.kubeapi import FakeKubeAPI
+from jfsconsole.sandbox.procs import free_port
 
 SECRET = "SuperSecretValue123"
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -69,7 +64,7 @@ def test_scrub_removes_signatures_and_tokens() -> None:
 
 
 def test_s3_unreachable(tmp_path: Path) -> None:
-    endpoint = f"http://127.0.0.1:{closed_port()}"
+    endpoint = f"http://127.0.0.1:{free_port()}"
     store = S3Store(S3Settings(endpoint=endpoint, max_attempts=1, connect_timeout=1), "AK", SECRET)
     with pytest.raises(errors.Unreachable) as info:
         store.ping()
@@ -88,7 +83,7 @@ def test_s3_gateway_hangs_times_out(silent_server: int) -> None:
 
 
 def test_prometheus_unreachable_and_hanging(silent_server: int) -> None:
-    down = PrometheusClient(PrometheusSettings(url=f"http://127.0.0.1:{closed_port()}"))
+    down = PrometheusClient(PrometheusSettings(url=f"http://127.0.0.1:{free_port()}"))
     with pytest.raises(errors.Unreachable, match="cannot connect to Prometheus"):
         down.ping()
     slow = PrometheusClient(PrometheusSettings(url=f"http://127.0.0.1:{silent_server}",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
 from jfsconsole.cli import main
 from jfsconsole.sandbox.kubeapi import FakeKubeAPI
+from jfsconsole.sandbox.procs import free_port
 
 pytestmark = pytest.mark.gateway
 
@@ -34,9 +34,7 @@ def test_doctor_all_ok_on_sandbox(capsys: pytest.CaptureFixture[str], sandbox_co
 
 def test_doctor_reports_each_failure_with_a_fix(capsys: pytest.CaptureFixture[str],
                                                 sandbox_config: Path, tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        dead = sock.getsockname()[1]
+    dead = free_port()  # nothing listens there
     wrong = tmp_path / "wrong"
     wrong.write_text("wrong-secret-key")
     with FakeKubeAPI() as api:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from jfsconsole.backends.audit import AuditLog
 from jfsconsole.cli import main
 from jfsconsole.core.hprof import DumpState
 from jfsconsole.sandbox.seed import hprof_bytes
@@ -119,8 +120,7 @@ def test_share_link_downloads_the_object(capsys: pytest.CaptureFixture[str], aud
     assert "\n" not in url and "X-Amz-Expires=5400" in url
     with urllib.request.urlopen(url, timeout=10) as response:
         assert response.read() == body
-    audit = [json.loads(line) for line in
-             (audit_config.parent / "audit.jsonl").read_text().splitlines()]
+    audit = AuditLog(audit_config.parent / "audit.jsonl", "").read()
     assert audit[-1]["action"] == "share" and audit[-1]["key"] == key
     signature = url.split("X-Amz-Signature=")[1]
     assert signature not in json.dumps(audit)
@@ -200,12 +200,12 @@ def test_download_cancel_removes_part(local_stack: LocalStack, s3_client: S3Clie
 
 
 def test_rm_batches_skips_keep_and_audits(capsys: pytest.CaptureFixture[str], audit_config: Path,
-                                          s3_client: S3Client, scratch_prefix: str) -> None:
-    keys = [f"{scratch_prefix}f{i:04d}.txt" for i in range(1203)]
-    from concurrent.futures import ThreadPoolExecutor
+                                          local_stack: LocalStack, s3_client: S3Client,
+                                          scratch_prefix: str) -> None:
+    from jfsconsole.sandbox.seed import make_many_objects
 
-    with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda k: s3_client.put_object(Bucket="jfsdata", Key=k, Body=b"1"), keys))
+    assert local_stack.volume is not None
+    keys = make_many_objects(local_stack.volume, "jfsdata", scratch_prefix, 1203, size=1)
     keep = f"{scratch_prefix}.keep"
     s3_client.put_object(Bucket="jfsdata", Key=keep, Body=b"keepdir")
     # Preview first: nothing goes.
@@ -234,8 +234,7 @@ def test_rm_batches_skips_keep_and_audits(capsys: pytest.CaptureFixture[str], au
     assert not result.errors
     left = s3_client.list_objects_v2(Bucket="jfsdata", Prefix=scratch_prefix)
     assert [o["Key"] for o in left.get("Contents", [])] == [keep]
-    audit = [json.loads(line) for line in
-             (audit_config.parent / "audit.jsonl").read_text().splitlines()]
+    audit = AuditLog(audit_config.parent / "audit.jsonl", "").read()
     deletes = [a for a in audit if a["action"] == "delete"]
     assert deletes[-1]["count"] == 1203 and deletes[-1]["bytes"] == 1203
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from jfsconsole.backends.errors import NotConfigured, NotFound
 from jfsconsole.backends.s3 import DeleteResult
@@ -58,6 +59,24 @@ def table_names(app: JfsConsoleApp) -> list[str]:
     from jfsconsole.tui.rows import display_name
 
     return [display_name(e) for e in dumps_screen(app).table.rows]
+
+
+async def move_to(pilot: Pilot[Any], name: str) -> None:
+    """Put the Dumps table's cursor on the row called ``name``."""
+    dumps_screen(pilot.app).table.move_cursor(table_names(pilot.app).index(name))
+    await pilot.pause()
+
+
+async def go_to(pilot: Pilot[Any], where: str) -> None:
+    """``g``, type a location, enter, and wait for its listing."""
+    await pilot.press("g")
+    pilot.app.screen.query_one(Input).value = where
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def notifications(app: JfsConsoleApp) -> list[str]:
+    return [n.message for n in app._notifications]
 
 
 def profile(name: str = "test", *, s3: S3Settings | None = None, read_only: bool = False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from typing import Any, ClassVar
 
@@ -13,6 +12,7 @@ from textual.widgets import Label
 from jfsconsole.backends.errors import Forbidden
 from jfsconsole.backends.session import Backends
 from jfsconsole.config import Profile, S3Settings, SecretRef
+from jfsconsole.sandbox.procs import free_port
 from jfsconsole.tui.app import JfsConsoleApp
 from jfsconsole.tui.commands import JfsCommands
 from jfsconsole.tui.screens.backend_screens import CleanupScreen, HealthScreen, UsageScreen
@@ -22,19 +22,13 @@ from jfsconsole.tui.screens.profiles import ProfileSwitcher
 from jfsconsole.tui.widgets.backend_panel import BackendPanel
 from jfsconsole.tui.widgets.status_line import StatusLine
 
-from . import config_of, dumps_screen, profile, settle, wait_until
+from . import config_of, dumps_screen, notifications, profile, settle, wait_until
 
 SIZES = [(120, 40), (80, 24)]
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def unreachable_profile(name: str = "dead") -> Profile:
-    port = closed_port()
+    port = free_port()
     s3 = S3Settings(endpoint=f"http://127.0.0.1:{port}", access_key=SecretRef("plain", "ak"),
                     secret_key=SecretRef("plain", "sk-secret"), connect_timeout=1.0,
                     read_timeout=1.0, max_attempts=1)
@@ -258,7 +252,7 @@ async def test_config_warnings_are_notified() -> None:
     app = JfsConsoleApp(prof, config)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert any("chmod 600" in n.message for n in app._notifications)
+        assert any("chmod 600" in m for m in notifications(app))
 
 
 async def test_ansi_theme_and_no_color(monkeypatch: pytest.MonkeyPatch) -> None:

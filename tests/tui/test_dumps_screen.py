@@ -5,7 +5,6 @@ The same behaviours against the real JuiceFS gateway are in test_dumps_gateway.p
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
+from jfsconsole.backends.audit import AuditLog
 from jfsconsole.core.hprof import DumpState
 from jfsconsole.core.models import ObjectEntry
 from jfsconsole.tui.locations import Location
@@ -25,22 +25,22 @@ from jfsconsole.tui.screens.share import ShareDialog
 from jfsconsole.tui.widgets.breakdown import BreakdownPanel
 from jfsconsole.tui.widgets.detail_pane import DetailPane
 
-from . import NOW, MemoryStore, dumps_screen, memory_app, sample_objects, settle, table_names, wait_until
+from . import (
+    NOW,
+    MemoryStore,
+    dumps_screen,
+    memory_app,
+    move_to,
+    notifications,
+    sample_objects,
+    settle,
+    table_names,
+    wait_until,
+)
 
 ORDER = "dev_order-service-7d9f8b6c5d-x2x7q_heapDump.hprof"
 PAY = "prod_payment-api-5c6b7d8f9-k8s2m_heapDump.hprof"
 
-
-def notifications(app: object) -> list[str]:
-    return [n.message for n in app._notifications]  # type: ignore[attr-defined]
-
-
-async def move_to(pilot: object, name: str) -> None:
-    app = pilot.app  # type: ignore[attr-defined]
-    screen = dumps_screen(app)
-    index = table_names(app).index(name)
-    screen.table.move_cursor(index)
-    await pilot.pause()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24), (160, 50)])
@@ -216,7 +216,7 @@ async def test_share_validates_copies_and_shows_link(monkeypatch: pytest.MonkeyP
         assert app.clipboard in detail.replace("\n", "") and "valid 90m" in detail
         message = notifications(app)[-1]
         assert "Link copied (valid 90m)" in message and "set -g set-clipboard on" in message
-        audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+        audit = AuditLog(tmp_path / "audit.jsonl", "").read()
         assert audit[-1]["action"] == "share" and "Signature" not in audit[-1]["url"]
         # y copies again; a preset button makes a 7d link.
         app.copy_to_clipboard("something else")
@@ -269,8 +269,8 @@ async def test_delete_confirm_defaults_to_cancel_then_deletes(tmp_path: Path) ->
         assert ORDER not in table_names(app)
         assert "Deleted 2 objects" in notifications(app)[-1]
         assert not screen.table.selected
-        audit = (tmp_path / "audit.jsonl").read_text()
-        assert '"action": "delete"' in audit and ORDER in audit
+        [deleted] = [a for a in AuditLog(tmp_path / "audit.jsonl", "").read() if a["action"] == "delete"]
+        assert sorted(deleted["keys"]) == [f"dumpfiles/{ORDER}", f"dumpfiles/{PAY}"]
 
 
 async def test_keep_and_prefixes_are_never_offered() -> None:
@@ -343,7 +343,20 @@ async def test_breakdown_and_detail_toggle() -> None:
         assert not screen.query_one("#side").display
 
 
-async def test_big_listing_sorts_off_the_event_loop() -> None:
+async def test_big_listing_sorts_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from jfsconsole.tui.listing_view import SYNC_VIEW_LIMIT
+    from jfsconsole.tui.screens import dumps as dumps_module
+
+    calls: list[tuple[int, bool]] = []  # (entries, on the event loop's thread)
+    real_compute_view = dumps_module.compute_view
+
+    def recording_compute_view(entries: list[ObjectEntry], *args: Any) -> Any:
+        calls.append((len(entries), threading.current_thread() is threading.main_thread()))
+        return real_compute_view(entries, *args)
+
+    monkeypatch.setattr(dumps_module, "compute_view", recording_compute_view)
     count = 12_000
     objects = {f"dumpfiles/dev_svc{i % 50}-0_{i:06d}_heapDump.hprof": (b"", NOW - timedelta(seconds=i))
                for i in range(count)}
@@ -355,6 +368,8 @@ async def test_big_listing_sorts_off_the_event_loop() -> None:
         assert f"{count:,} objects" in str(screen.query_one("#totals").render())
         first: ObjectEntry = screen.table.rows[0]
         assert first.key.endswith("000000_heapDump.hprof")  # newest first
+    big = [on_loop for n, on_loop in calls if n > SYNC_VIEW_LIMIT]
+    assert big and not any(big), calls
 
 
 class SlowStore(MemoryStore):

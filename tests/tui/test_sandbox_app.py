@@ -13,7 +13,8 @@ from jfsconsole.tui.screens.backend_screens import CleanupScreen, HealthScreen, 
 from jfsconsole.tui.screens.dumps import DumpsScreen
 from jfsconsole.tui.screens.profiles import ProfileSwitcher
 from jfsconsole.tui.widgets.backend_panel import BackendPanel
-from tui import settle, wait_until
+
+from . import settle, wait_until
 
 pytestmark = [pytest.mark.gateway, pytest.mark.prometheus]
 
