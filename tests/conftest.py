@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tomllib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+import tomli_w
 
 from jfsconsole.sandbox.gateway import INSTALL_HINT, find_juicefs
 from jfsconsole.sandbox.procs import SandboxError
@@ -98,6 +100,21 @@ def prometheus_url(local_stack: LocalStack) -> str:
 def sandbox_config(local_stack: LocalStack, tmp_path: Path) -> Path:
     """A jfsconsole config file whose default profile ``sandbox`` targets the stack."""
     return local_stack.write_config(tmp_path / "config.toml")
+
+
+ConfigChange = Callable[[dict[str, Any]], None]
+
+
+@pytest.fixture
+def edit_config() -> Callable[[Path, ConfigChange], Path]:
+    """Change a config file as TOML data, not as text: tests adjust what the sandbox wrote."""
+    def edit(path: Path, change: ConfigChange) -> Path:
+        doc = tomllib.loads(path.read_text())
+        change(doc)
+        path.write_text(tomli_w.dumps(doc))
+        return path
+
+    return edit
 
 
 @pytest.fixture

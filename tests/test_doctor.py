@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,29 +35,22 @@ def test_doctor_all_ok_on_sandbox(capsys: pytest.CaptureFixture[str], sandbox_co
 
 
 def test_doctor_reports_each_failure_with_a_fix(capsys: pytest.CaptureFixture[str],
-                                                sandbox_config: Path, tmp_path: Path) -> None:
+                                                sandbox_config: Path, tmp_path: Path,
+                                                edit_config: Callable[..., Path]) -> None:
     dead = free_port()  # nothing listens there
     wrong = tmp_path / "wrong"
     wrong.write_text("wrong-secret-key")
     with FakeKubeAPI() as api:
         api.set_forbidden("pods", "kube-ops")
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-        text = sandbox_config.read_text()
-        lines = []
-        section = ""
-        for line in text.splitlines():
-            if line.startswith("["):
-                section = line
-            if section == "[profiles.sandbox.s3]" and line.startswith("secret_key"):
-                line = f'secret_key = {{ file = "{wrong}" }}'
-            if section == "[profiles.sandbox.prometheus]" and line.startswith("url"):
-                line = f'url = "http://127.0.0.1:{dead}"'
-            if section == "[profiles.sandbox.kube]" and line.startswith("kubeconfig"):
-                line = f'kubeconfig = "{kubeconfig}"'
-            lines.append(line)
-        if "[profiles.sandbox.prometheus]" not in text:
-            lines += ["[profiles.sandbox.prometheus]", f'url = "http://127.0.0.1:{dead}"']
-        sandbox_config.write_text("\n".join(lines) + "\n")
+
+        def broken(doc: dict[str, Any]) -> None:
+            sandbox = doc["profiles"]["sandbox"]
+            sandbox["s3"]["secret_key"] = {"file": str(wrong)}
+            sandbox["prometheus"] = {"url": f"http://127.0.0.1:{dead}"}
+            sandbox["kube"]["kubeconfig"] = str(kubeconfig)
+
+        edit_config(sandbox_config, broken)
         code, checks = doctor(capsys, sandbox_config)
     assert code == 1
     assert checks["s3 gateway"]["status"] == "fail"

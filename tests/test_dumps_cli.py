@@ -7,6 +7,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from jfsconsole.sandbox.stack import LocalStack
+
+EditConfig = Callable[..., Path]  # the edit_config fixture
 
 pytestmark = pytest.mark.gateway
 
@@ -38,14 +41,10 @@ def run_json(capsys: pytest.CaptureFixture[str], config: Path, *argv: str) -> An
 
 
 @pytest.fixture
-def audit_config(sandbox_config: Path, tmp_path: Path) -> Path:
+def audit_config(sandbox_config: Path, tmp_path: Path, edit_config: EditConfig) -> Path:
     """The sandbox config with its audit log in this test's tmp dir."""
-    text = sandbox_config.read_text()
-    text = text.replace("[profiles.sandbox.s3]",
-                        f'[profiles.sandbox]\naudit_log = "{tmp_path / "audit.jsonl"}"\n\n'
-                        "[profiles.sandbox.s3]", 1)
-    sandbox_config.write_text(text)
-    return sandbox_config
+    return edit_config(sandbox_config, lambda doc: doc["profiles"]["sandbox"].update(
+        audit_log=str(tmp_path / "audit.jsonl")))
 
 
 def test_ls_json_matches_seeded_dumps(capsys: pytest.CaptureFixture[str], sandbox_config: Path,
@@ -252,12 +251,12 @@ def test_rm_yes_via_real_entry_point(audit_config: Path, s3_client: S3Client,
 
 
 def test_wrong_keys_are_auth_failed(capsys: pytest.CaptureFixture[str], sandbox_config: Path,
-                                    local_stack: LocalStack, tmp_path: Path) -> None:
+                                    local_stack: LocalStack, tmp_path: Path,
+                                    edit_config: EditConfig) -> None:
     wrong = tmp_path / "wrong-secret"
     wrong.write_text("not-the-secret-key")
-    text = sandbox_config.read_text()
-    text = text.replace(str(local_stack.state_dir / "secrets" / "s3-secret-key"), str(wrong))
-    sandbox_config.write_text(text)
+    edit_config(sandbox_config, lambda doc: doc["profiles"]["sandbox"]["s3"].update(
+        secret_key={"file": str(wrong)}))
     code, out, err = run_cli(capsys, sandbox_config, "ls", "--json")
     assert code == 1
     assert json.loads(out)["error"]["kind"] == "auth-failed"
@@ -279,12 +278,11 @@ def test_ls_paginates_past_one_page(capsys: pytest.CaptureFixture[str], sandbox_
 
 
 def test_share_signs_for_public_endpoint(capsys: pytest.CaptureFixture[str], sandbox_config: Path,
-                                         local_stack: LocalStack) -> None:
+                                         local_stack: LocalStack, edit_config: EditConfig) -> None:
     # "localhost" stands for the Ingress host: a different Host header than the endpoint's.
     public = local_stack.s3_endpoint.replace("127.0.0.1", "localhost")
-    text = sandbox_config.read_text().replace(
-        "[profiles.sandbox.s3]\n", f'[profiles.sandbox.s3]\npublic_endpoint = "{public}"\n', 1)
-    sandbox_config.write_text(text)
+    edit_config(sandbox_config, lambda doc: doc["profiles"]["sandbox"]["s3"].update(
+        public_endpoint=public))
     key = "dev_order-service-7d9f8b6c5d-x2x7q_heapDump.hprof"
     doc = run_json(capsys, sandbox_config, "share", key)
     assert doc["url"].startswith(public + "/jfsdata/dumpfiles/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +20,20 @@ from . import settle, wait_until
 pytestmark = [pytest.mark.gateway, pytest.mark.prometheus]
 
 
-def with_second_profile(config_path: Path) -> Path:
-    """The sandbox config plus a profile whose gateway is down, to switch to."""
-    text = config_path.read_text()
-    text += ('\n[profiles.broken.s3]\nendpoint = "http://127.0.0.1:9"\nmax_attempts = 1\n'
-             'connect_timeout = 1\naccess_key = "ak"\nsecret_key = "sk-not-secret"\n'
-             '[profiles.broken.ui]\ncolor = "red"\n')
-    config_path.write_text(text)
-    return config_path
+def add_broken_profile(doc: dict[str, Any]) -> None:
+    """A profile whose gateway is down, to switch to."""
+    doc["profiles"]["broken"] = {
+        "s3": {"endpoint": "http://127.0.0.1:9", "max_attempts": 1, "connect_timeout": 1,
+               "access_key": "ak", "secret_key": "sk-not-secret"},
+        "ui": {"color": "red"},
+    }
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 async def test_sandbox_screens_and_profile_switch(sandbox_config: Path, prometheus_url: str,
-                                                  size: tuple[int, int]) -> None:
-    config = load_config(with_second_profile(sandbox_config))
+                                                  size: tuple[int, int],
+                                                  edit_config: Callable[..., Path]) -> None:
+    config = load_config(edit_config(sandbox_config, add_broken_profile))
     prof = select_profile(config, "sandbox", env={})
     app = JfsConsoleApp(prof, config)
     async with app.run_test(size=size) as pilot:
