@@ -165,18 +165,12 @@ def layout(width: int) -> tuple[Column, ...]:
 # ------------------------------------------------------------------ cells
 
 
-def display_name(entry: ObjectEntry) -> str:
-    if entry.is_prefix and entry.key == "":
-        return f"{entry.bucket}/"  # a bucket in the bucket list
-    return entry.name
-
-
 @lru_cache(maxsize=4096)
 def _static_cells(entry: ObjectEntry) -> dict[str, str]:
     """Cells that don't change with the clock: cached per entry (entries are immutable)."""
     parsed = None if entry.is_prefix else parse_dump_name(entry.key)
     return {
-        "name": display_name(entry),
+        "name": entry.name,  # "bucket/" in the bucket list
         "size": "" if entry.is_prefix else humanfmt.size(entry.size),
         "time": humanfmt.timestamp(entry.last_modified) if entry.last_modified else "",
         "env": parsed.env if parsed else "",

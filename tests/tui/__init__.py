@@ -56,9 +56,7 @@ async def settle(pilot: Pilot[Any], *, timeout: float = 30.0) -> None:
 
 
 def table_names(app: JfsConsoleApp) -> list[str]:
-    from jfsconsole.tui.rows import display_name
-
-    return [display_name(e) for e in dumps_screen(app).table.rows]
+    return [e.name for e in dumps_screen(app).table.rows]
 
 
 async def move_to(pilot: Pilot[Any], name: str) -> None:

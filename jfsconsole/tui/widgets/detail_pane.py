@@ -13,7 +13,7 @@ from jfsconsole.core import humanfmt
 from jfsconsole.core.dumpnames import parse_dump_name
 from jfsconsole.core.models import ObjectEntry
 from jfsconsole.core.sharing import ShareLink
-from jfsconsole.tui.rows import StateValue, display_name, state_sentence
+from jfsconsole.tui.rows import StateValue, state_sentence
 
 
 def _row(label: str, value: str | Content) -> Content:
@@ -21,7 +21,7 @@ def _row(label: str, value: str | Content) -> Content:
 
 
 def entry_details(entry: ObjectEntry, state: StateValue, now: datetime) -> Content:
-    lines: list[Content] = [Content.styled(display_name(entry), "bold")]
+    lines: list[Content] = [Content.styled(entry.name, "bold")]
     if entry.is_prefix:
         what = "bucket" if entry.key == "" else "prefix"
         lines.append(_row(what, entry.path if entry.key else entry.bucket))
