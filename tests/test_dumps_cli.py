@@ -153,7 +153,7 @@ def test_share_limits_are_enforced_by_the_gateway_too(local_stack: LocalStack) -
 
 def test_get_downloads_and_leaves_no_part(capsys: pytest.CaptureFixture[str], audit_config: Path,
                                           s3_client: S3Client, scratch_prefix: str,
-                                          tmp_path: Path) -> None:
+                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key = f"{scratch_prefix}big_heapDump.hprof"
     body = hprof_bytes(3 * 1024 * 1024, timestamp_ms=1_700_000_000_000)
     s3_client.put_object(Bucket="jfsdata", Key=key, Body=body)
@@ -169,6 +169,10 @@ def test_get_downloads_and_leaves_no_part(capsys: pytest.CaptureFixture[str], au
     assert code == 1 and "--force" in err and path.read_bytes() == b"evidence"
     run_json(capsys, audit_config, "get", f"jfsdata/{key}", "-o", str(out_dir), "--force")
     assert path.read_bytes() == body
+    # A relative directory (the default is ".") is reported as the absolute path it became.
+    monkeypatch.chdir(tmp_path)
+    doc = run_json(capsys, audit_config, "get", f"jfsdata/{key}", "-o", "here")
+    assert doc["path"] == str(tmp_path / "here" / "big_heapDump.hprof")
     code, _, err = run_cli(capsys, audit_config, "get", f"jfsdata/{scratch_prefix}gone.hprof",
                            "-o", str(out_dir))
     assert code == 1 and "no such object" in err

@@ -137,11 +137,12 @@ class DumpService:
 
     @staticmethod
     def download_target(entry: ObjectEntry, dest_dir: Path) -> Path:
-        """Where ``download`` puts ``entry``: its file name in ``dest_dir``."""
+        """Where ``download`` puts ``entry``: its file name in ``dest_dir``, as an absolute path
+        so that messages say where the file went even when the directory was "." or empty."""
         name = entry.key.rsplit("/", 1)[-1]
         if not name or entry.is_prefix:
             raise ValueError(f"{entry.path} is a prefix, not an object")
-        return dest_dir.expanduser() / name
+        return dest_dir.expanduser().absolute() / name
 
     def download(self, entry: ObjectEntry, dest_dir: Path,
                  progress: Callable[[int], None] | None = None,
