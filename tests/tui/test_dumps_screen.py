@@ -110,6 +110,8 @@ async def test_navigation_in_out_and_bucket_list() -> None:
         assert screen.location.is_bucket_list
         assert table_names(app) == ["jfs-reports/", "jfsdata/"]
         assert "(buckets)" in crumb() and "2 buckets" in str(screen.query_one("#totals").render())
+        # Buckets are in name order whatever the sort: the crumb and the column say so.
+        assert "sort: name" in crumb() and screen.table.sort_column == "name"
         assert screen.table.cursor_entry is not None and screen.table.cursor_entry.bucket == "jfsdata"
         await pilot.press("enter")
         await settle(pilot)

@@ -310,8 +310,9 @@ class DumpsScreen(BaseScreen):
     def _apply_view(self, token: tuple[Any, ...], view: list[ObjectEntry],
                     totals: Totals | None) -> None:
         table = self.table
-        table.sort_column = {SortKey.NAME: "name", SortKey.SIZE: "size", SortKey.AGE: "age"}[self._sort]
-        table.sort_descending = (self._sort is not SortKey.NAME) != self._reverse
+        shown = self._shown_sort
+        table.sort_column = {SortKey.NAME: "name", SortKey.SIZE: "size", SortKey.AGE: "age"}[shown]
+        table.sort_descending = (shown is not SortKey.NAME) != self._reverse
         if not view and self._entries and self._filter:
             table.empty_message = f"nothing matches the filter {self._filter!r} (esc clears it)"
         elif not view and self._loading:
@@ -358,8 +359,13 @@ class DumpsScreen(BaseScreen):
 
     # ------------------------------------------------------------------ status lines
 
+    @property
+    def _shown_sort(self) -> SortKey:
+        """The order the rows are in: buckets have neither size nor age, so always by name."""
+        return SortKey.NAME if self._location.is_bucket_list else self._sort
+
     def _update_crumb(self) -> None:
-        order = SORT_WORDS[self._sort]
+        order = SORT_WORDS[self._shown_sort]
         parts: list[Content | tuple[str, str] | str] = [(f" {self._location.crumb()}", "bold")]
         parts.append((f"   sort: {order}{' (reversed)' if self._reverse else ''}", "$text-muted"))
         if self._filter:
